@@ -1,0 +1,1 @@
+"""Mesa bot: runs Mesas Ejecutivas from chat."""

@@ -1,0 +1,390 @@
+"""Actions: proposed, claimed, confirmed with a due date, then done or blocked.
+
+An action owned by a public entity is a commitment only once a public official of that
+entity confirms it. A due date that moves keeps its history (``DueDateChange``), so the
+agenda and digests can say how often a promise slipped.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.core import audit
+from bot.core.context import (
+    Acting,
+    Actor,
+    UseCases,
+    check_length,
+    find_entity,
+    get_action,
+    get_bottleneck,
+    load_acting,
+    lock_mesa,
+    snapshot,
+)
+from bot.core.dates import parse_due_date
+from bot.core.directory import Directory
+from bot.core.enums import (
+    CLOSED_BOTTLENECK,
+    ActionStatus,
+    Audience,
+    BlockedReason,
+    BottleneckStatus,
+    Role,
+)
+from bot.core.errors import (
+    AlreadyClaimed,
+    AssignedElsewhere,
+    EmptyText,
+    Forbidden,
+    InvalidState,
+    NeedsDueDate,
+    NotYourEntity,
+    UnknownMember,
+)
+from bot.core.notices import notify
+from bot.core.permissions import Op
+from bot.core.views import ActionView
+from bot.storage.tables import Action, Bottleneck, DueDateChange, Entity, Member, Membership
+
+ACTION_MAX = 500
+REASON_MAX = 500
+_FIELDS = ("status", "owner_id", "owner_entity_id", "due_on", "blocked_reason")
+
+
+class Actions(UseCases):
+    async def propose(
+        self, *, actor: Actor, bottleneck_ref: str, text: str, source: str = ""
+    ) -> ActionView:
+        """Propose an action on a bottleneck; anyone may then claim it."""
+        text = check_length(text, ACTION_MAX)
+        if not text:
+            raise EmptyText()
+        now = self.clock.now()
+        async with self.db.write() as s:
+            acting = await load_acting(s, actor, Op.PROPOSE_ACTION)
+            bottleneck = await get_bottleneck(s, acting, bottleneck_ref)
+            if bottleneck.status in CLOSED_BOTTLENECK:
+                raise InvalidState(ref=f"P-{bottleneck.number}", status=bottleneck.status)
+            mesa = await lock_mesa(s, acting.mesa_id)
+            assert bottleneck.id is not None
+            row = Action(
+                mesa_id=acting.mesa_id,
+                number=mesa.next_action_no,
+                bottleneck_id=bottleneck.id,
+                text=text,
+                proposer_id=acting.member_id,
+                created_at=now,
+                updated_at=now,
+            )
+            mesa.next_action_no += 1
+            s.add_all([row, mesa])
+            await s.flush()
+            await audit.record(
+                s, at=now, mesa_id=acting.mesa_id, actor_id=acting.member_id,
+                kind="action.proposed", subject=f"A-{row.number}", source=source,
+                after={"text": text, "bottleneck": f"P-{bottleneck.number}"},
+            )
+            view = await self._view(s, acting, row, now)
+            notify(
+                s, at=now, mesa_id=acting.mesa_id, audience=Audience.GROUND,
+                kind="action_proposed",
+                params={"ref": view.ref, "text": text, "bottleneck": view.bottleneck_ref,
+                        "proposer": acting.member.name},
+            )
+            return view
+
+    async def claim(self, *, actor: Actor, ref: str, source: str = "") -> ActionView:
+        """Take an open action as one's own. Of many claiming at once, exactly one wins."""
+        now = self.clock.now()
+        async with self.db.write() as s:
+            acting = await load_acting(s, actor, Op.CLAIM)
+            row = await get_action(s, acting, ref, lock=True)
+            if row.owner_id is not None:
+                directory = await Directory.load(s, acting.mesa_id)
+                owner = directory.person(row.owner_id)
+                assert owner is not None
+                raise AlreadyClaimed(
+                    ref=f"A-{row.number}", owner=owner.name, entity=owner.entity,
+                    mine=row.owner_id == acting.member_id,
+                )
+            if row.status != ActionStatus.PROPOSED:
+                raise InvalidState(ref=f"A-{row.number}", status=row.status)
+            if row.owner_entity_id is not None and row.owner_entity_id != acting.member.entity_id:
+                entity = await s.get(Entity, row.owner_entity_id)
+                raise AssignedElsewhere(ref=f"A-{row.number}", entity=entity.name if entity else "")
+            before = snapshot(row, *_FIELDS)
+            row.owner_id = acting.member_id
+            row.owner_entity_id = acting.member.entity_id
+            row.status = ActionStatus.CLAIMED.value
+            row.updated_at = now
+            s.add(row)
+            await audit.record(
+                s, at=now, mesa_id=acting.mesa_id, actor_id=acting.member_id,
+                kind="action.claimed", subject=f"A-{row.number}", source=source,
+                before=before, after=snapshot(row, *_FIELDS),
+            )
+            view = await self._view(s, acting, row, now)
+            notify(
+                s, at=now, mesa_id=acting.mesa_id, audience=Audience.GROUND,
+                kind="action_claimed",
+                params={"ref": view.ref, "text": view.text, "owner": acting.member.name,
+                        "entity": view.owner_entity},
+            )
+            return view
+
+    async def confirm(
+        self, *, actor: Actor, ref: str, due: str | None = None, source: str = ""
+    ) -> ActionView:
+        """Turn a claim into a commitment with a due date.
+
+        For a public entity's action only a public official of that entity may confirm;
+        for others, the owner or a coordinator. An official may confirm an action assigned
+        to their entity directly, becoming its owner.
+        """
+        now = self.clock.now()
+        async with self.db.write() as s:
+            acting = await load_acting(s, actor, Op.CONFIRM)
+            row = await get_action(s, acting, ref, lock=True)
+            if row.status not in (ActionStatus.PROPOSED, ActionStatus.CLAIMED):
+                raise InvalidState(ref=f"A-{row.number}", status=row.status)
+            entity = await s.get(Entity, row.owner_entity_id) if row.owner_entity_id else None
+            if row.status == ActionStatus.PROPOSED and (
+                entity is None or acting.role is not Role.PUBLIC_OFFICIAL
+            ):
+                raise InvalidState(ref=f"A-{row.number}", status=row.status)
+            await self._check_confirmer(acting, row, entity)
+            before = snapshot(row, *_FIELDS)
+            due_on = self._due(acting, due, now) if due else row.due_on
+            if due_on is None:
+                raise NeedsDueDate(ref=f"A-{row.number}")
+            if row.owner_id is None:
+                row.owner_id = acting.member_id
+            self._set_due(s, acting, row, due_on, "", now)
+            row.status = ActionStatus.CONFIRMED.value
+            row.confirmed_by_id = acting.member_id
+            row.updated_at = now
+            s.add(row)
+            bottleneck = await s.get(Bottleneck, row.bottleneck_id)
+            if bottleneck is not None and bottleneck.status == BottleneckStatus.PRIORITIZED:
+                bottleneck.status = BottleneckStatus.IN_PROGRESS.value
+                bottleneck.updated_at = now
+                s.add(bottleneck)
+                await audit.record(
+                    s, at=now, mesa_id=acting.mesa_id, actor_id=acting.member_id,
+                    kind="bottleneck.in_progress", subject=f"P-{bottleneck.number}",
+                    source=source, before={"status": BottleneckStatus.PRIORITIZED.value},
+                    after={"status": BottleneckStatus.IN_PROGRESS.value},
+                )
+            await audit.record(
+                s, at=now, mesa_id=acting.mesa_id, actor_id=acting.member_id,
+                kind="action.confirmed", subject=f"A-{row.number}", source=source,
+                before=before, after=snapshot(row, *_FIELDS),
+            )
+            view = await self._view(s, acting, row, now)
+            notify(
+                s, at=now, mesa_id=acting.mesa_id, audience=Audience.GROUND,
+                kind="action_confirmed",
+                params={"ref": view.ref, "text": view.text,
+                        "owner": view.owner.name if view.owner else "",
+                        "entity": view.owner_entity, "due_on": due_on},
+            )
+            return view
+
+    async def assign(
+        self, *, actor: Actor, ref: str, to: str, due: str | None = None, source: str = ""
+    ) -> ActionView:
+        """A coordinator gives an action to a member (by handle) or to an entity."""
+        now = self.clock.now()
+        async with self.db.write() as s:
+            acting = await load_acting(s, actor, Op.ASSIGN)
+            row = await get_action(s, acting, ref, lock=True)
+            if row.status not in (ActionStatus.PROPOSED, ActionStatus.CLAIMED,
+                                  ActionStatus.CONFIRMED):
+                raise InvalidState(ref=f"A-{row.number}", status=row.status)
+            before = snapshot(row, *_FIELDS)
+            member = await self._member_in_mesa(s, acting, to)
+            if member is not None:
+                row.owner_id = member.id
+                row.owner_entity_id = member.entity_id
+                row.status = ActionStatus.CLAIMED.value
+            else:
+                entity = await find_entity(s, to)
+                row.owner_id = None
+                row.owner_entity_id = entity.id
+                row.status = ActionStatus.PROPOSED.value
+            row.confirmed_by_id = None
+            if due:
+                self._set_due(s, acting, row, self._due(acting, due, now), "", now)
+            row.updated_at = now
+            s.add(row)
+            await audit.record(
+                s, at=now, mesa_id=acting.mesa_id, actor_id=acting.member_id,
+                kind="action.assigned", subject=f"A-{row.number}", source=source,
+                before=before, after=snapshot(row, *_FIELDS),
+            )
+            view = await self._view(s, acting, row, now)
+            params = {"ref": view.ref, "text": view.text, "entity": view.owner_entity,
+                      "owner": member.name if member else None, "due_on": row.due_on}
+            if member is not None and member.id != acting.member_id:
+                notify(s, at=now, mesa_id=acting.mesa_id, audience=Audience.MEMBER,
+                       member_id=member.id, kind="action_assigned", params=params)
+            else:
+                notify(s, at=now, mesa_id=acting.mesa_id, audience=Audience.GROUND,
+                       kind="action_assigned", params=params)
+            return view
+
+    async def mark_done(
+        self, *, actor: Actor, ref: str, note: str = "", source: str = ""
+    ) -> ActionView:
+        now = self.clock.now()
+        note = check_length(note, REASON_MAX)
+        async with self.db.write() as s:
+            acting = await load_acting(s, actor, Op.UPDATE_ACTION)
+            row = await get_action(s, acting, ref, lock=True)
+            await self._check_updater(s, acting, row)
+            if row.status not in (ActionStatus.CLAIMED, ActionStatus.CONFIRMED,
+                                  ActionStatus.BLOCKED):
+                raise InvalidState(ref=f"A-{row.number}", status=row.status)
+            before = snapshot(row, *_FIELDS)
+            row.status = ActionStatus.DONE.value
+            row.blocked_reason = None
+            row.done_at = row.updated_at = now
+            s.add(row)
+            await audit.record(
+                s, at=now, mesa_id=acting.mesa_id, actor_id=acting.member_id,
+                kind="action.done", subject=f"A-{row.number}", source=source,
+                before=before, after={**snapshot(row, *_FIELDS), "note": note},
+            )
+            view = await self._view(s, acting, row, now)
+            notify(
+                s, at=now, mesa_id=acting.mesa_id, audience=Audience.GROUND, kind="action_done",
+                params={"ref": view.ref, "text": view.text, "by": acting.member.name,
+                        "entity": view.owner_entity, "note": note},
+            )
+            return view
+
+    async def mark_blocked(
+        self, *, actor: Actor, ref: str, reason: BlockedReason, detail: str = "",
+        source: str = "",
+    ) -> ActionView:
+        """Say an action is stuck and why; the team is told, and the agenda shows it."""
+        now = self.clock.now()
+        detail = check_length(detail, REASON_MAX)
+        async with self.db.write() as s:
+            acting = await load_acting(s, actor, Op.UPDATE_ACTION)
+            row = await get_action(s, acting, ref, lock=True)
+            await self._check_updater(s, acting, row)
+            if row.status not in (ActionStatus.CLAIMED, ActionStatus.CONFIRMED,
+                                  ActionStatus.BLOCKED):
+                raise InvalidState(ref=f"A-{row.number}", status=row.status)
+            before = snapshot(row, *_FIELDS)
+            row.status = ActionStatus.BLOCKED.value
+            row.blocked_reason = reason.value
+            row.blocked_detail = detail
+            row.updated_at = now
+            s.add(row)
+            await audit.record(
+                s, at=now, mesa_id=acting.mesa_id, actor_id=acting.member_id,
+                kind="action.blocked", subject=f"A-{row.number}", source=source,
+                before=before, after={**snapshot(row, *_FIELDS), "detail": detail},
+            )
+            view = await self._view(s, acting, row, now)
+            notify(
+                s, at=now, mesa_id=acting.mesa_id, audience=Audience.TEAM, kind="action_blocked",
+                params={"ref": view.ref, "text": view.text, "by": acting.member.name,
+                        "reason": reason.value, "detail": detail},
+            )
+            return view
+
+    async def move_due(
+        self, *, actor: Actor, ref: str, due: str, reason: str, source: str = ""
+    ) -> ActionView:
+        """Move a promise's due date; the old date, the new one and why are all kept."""
+        reason = check_length(reason, REASON_MAX)
+        if not reason:
+            raise EmptyText(field="reason")
+        now = self.clock.now()
+        async with self.db.write() as s:
+            acting = await load_acting(s, actor, Op.UPDATE_ACTION)
+            row = await get_action(s, acting, ref, lock=True)
+            await self._check_updater(s, acting, row)
+            if row.status not in (ActionStatus.CLAIMED, ActionStatus.CONFIRMED,
+                                  ActionStatus.BLOCKED):
+                raise InvalidState(ref=f"A-{row.number}", status=row.status)
+            before = snapshot(row, *_FIELDS)
+            self._set_due(s, acting, row, self._due(acting, due, now), reason, now)
+            row.updated_at = now
+            s.add(row)
+            await audit.record(
+                s, at=now, mesa_id=acting.mesa_id, actor_id=acting.member_id,
+                kind="action.due_moved", subject=f"A-{row.number}", source=source,
+                before=before, after={**snapshot(row, *_FIELDS), "reason": reason},
+            )
+            return await self._view(s, acting, row, now)
+
+    # helpers
+
+    @staticmethod
+    def _due(acting: Acting, text: str, now: datetime) -> date:
+        return parse_due_date(text, today=acting.today(now), country=acting.mesa.country)
+
+    @staticmethod
+    def _set_due(
+        s: AsyncSession, acting: Acting, row: Action, due_on: date, reason: str, now: datetime
+    ) -> None:
+        if row.due_on == due_on:
+            return
+        assert row.id is not None
+        s.add(DueDateChange(
+            action_id=row.id, old_due_on=row.due_on, new_due_on=due_on,
+            changed_by_id=acting.member_id, reason=reason, at=now,
+        ))
+        row.due_on = due_on
+
+    @staticmethod
+    async def _check_confirmer(acting: Acting, row: Action, entity: Entity | None) -> None:
+        if entity is not None and entity.is_public:
+            if acting.role is not Role.PUBLIC_OFFICIAL or acting.member.entity_id != entity.id:
+                raise NotYourEntity(ref=f"A-{row.number}", entity=entity.name)
+            return
+        if acting.role is not Role.COORDINATOR and row.owner_id != acting.member_id:
+            raise Forbidden(op=Op.CONFIRM.value, role=acting.role.value,
+                            allowed=["owner", Role.COORDINATOR.value])
+
+    @staticmethod
+    async def _check_updater(s: AsyncSession, acting: Acting, row: Action) -> None:
+        """Owner, a public official of the owner's entity, or a coordinator."""
+        if acting.role is Role.COORDINATOR or row.owner_id == acting.member_id:
+            return
+        if (
+            acting.role is Role.PUBLIC_OFFICIAL
+            and row.owner_entity_id is not None
+            and row.owner_entity_id == acting.member.entity_id
+        ):
+            return
+        raise Forbidden(op=Op.UPDATE_ACTION.value, role=acting.role.value,
+                        allowed=["owner", Role.COORDINATOR.value])
+
+    @staticmethod
+    async def _member_in_mesa(s: AsyncSession, acting: Acting, name: str) -> Member | None:
+        handle = name.strip().lstrip("@").lower()
+        member = (
+            await s.exec(
+                select(Member)
+                .join(Membership, col(Membership.member_id) == Member.id)
+                .where(Membership.mesa_id == acting.mesa_id, Member.handle == handle)
+            )
+        ).first()
+        if member is None and name.strip().startswith("@"):
+            raise UnknownMember(name=name[:40])
+        return member
+
+    @staticmethod
+    async def _view(s: AsyncSession, acting: Acting, row: Action, now: datetime) -> ActionView:
+        directory = await Directory.load(s, acting.mesa_id)
+        return (await directory.actions(s, [row], today=acting.today(now)))[0]
+

@@ -1,0 +1,148 @@
+"""Who is acting, loaded and re-checked inside each use case's transaction."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.core.clock import Clock
+from bot.core.enums import Role
+from bot.core.errors import BadReference, NotAMember, NotFound, TooLong, UnknownEntity
+from bot.core.permissions import Op, require
+from bot.storage.database import Database
+from bot.storage.tables import Action, Bottleneck, Entity, Member, Membership, Mesa
+
+
+@dataclass(frozen=True)
+class Actor:
+    """A member acting in one mesa, as a face identifies them; checked on every use."""
+
+    member_id: int
+    mesa_id: int
+
+
+@dataclass
+class Acting:
+    member: Member
+    mesa: Mesa
+    role: Role
+    entity: Entity | None
+
+    @property
+    def member_id(self) -> int:
+        assert self.member.id is not None
+        return self.member.id
+
+    @property
+    def mesa_id(self) -> int:
+        assert self.mesa.id is not None
+        return self.mesa.id
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.mesa.timezone)
+
+    def today(self, now: datetime) -> date:
+        return now.astimezone(self.tz).date()
+
+
+_REF = re.compile(r"^\s*([PAS])\s*-?\s*(\d{1,7})\s*$", re.IGNORECASE)
+
+
+def parse_ref(text: str, prefix: str) -> int:
+    """The number in a reference people type: "P-7", "p7", "A 12"."""
+    match = _REF.match(text)
+    if match is None or match.group(1).upper() != prefix:
+        raise BadReference(text=text[:40], expected=prefix)
+    return int(match.group(2))
+
+
+def check_length(text: str, limit: int) -> str:
+    text = text.strip()
+    if len(text) > limit:
+        raise TooLong(length=len(text), limit=limit)
+    return text
+
+
+async def load_acting(session: AsyncSession, actor: Actor, op: Op) -> Acting:
+    """The actor's member, mesa, role and entity, with ``op`` checked against the role."""
+    row = (
+        await session.exec(
+            select(Membership, Member, Mesa)
+            .join(Member, col(Member.id) == Membership.member_id)
+            .join(Mesa, col(Mesa.id) == Membership.mesa_id)
+            .where(Membership.member_id == actor.member_id)
+            .where(Membership.mesa_id == actor.mesa_id)
+            .where(col(Membership.active).is_(True))
+        )
+    ).first()
+    if row is None:
+        raise NotAMember()
+    membership, member, mesa = row
+    role = Role(membership.role)
+    require(role, op)
+    entity = await session.get(Entity, member.entity_id) if member.entity_id else None
+    return Acting(member=member, mesa=mesa, role=role, entity=entity)
+
+
+async def get_bottleneck(
+    session: AsyncSession, acting: Acting, ref: str, *, lock: bool = False
+) -> Bottleneck:
+    """A bottleneck of the actor's mesa; another mesa's is "not found", never "forbidden"."""
+    number = parse_ref(ref, "P")
+    query = select(Bottleneck).where(
+        Bottleneck.mesa_id == acting.mesa_id, Bottleneck.number == number
+    )
+    found = (await session.exec(query.with_for_update() if lock else query)).first()
+    if found is None:
+        raise NotFound(ref=f"P-{number}")
+    return found
+
+
+async def get_action(
+    session: AsyncSession, acting: Acting, ref: str, *, lock: bool = False
+) -> Action:
+    number = parse_ref(ref, "A")
+    query = select(Action).where(Action.mesa_id == acting.mesa_id, Action.number == number)
+    found = (await session.exec(query.with_for_update() if lock else query)).first()
+    if found is None:
+        raise NotFound(ref=f"A-{number}")
+    return found
+
+
+async def lock_mesa(session: AsyncSession, mesa_id: int) -> Mesa:
+    """The mesa row, locked: its counters hand out the next reference number."""
+    return (await session.exec(select(Mesa).where(Mesa.id == mesa_id).with_for_update())).one()
+
+
+class UseCases:
+    """Base of the core services: the database and the clock they run on."""
+
+    def __init__(self, *, db: Database, clock: Clock) -> None:
+        self.db = db
+        self.clock = clock
+
+
+def _fold_name(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text.strip().lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+async def find_entity(session: AsyncSession, name: str) -> Entity:
+    """An entity by its short or full name, ignoring case and accents."""
+    wanted = _fold_name(name)
+    for entity in (await session.exec(select(Entity))).all():
+        if wanted in (_fold_name(entity.name), _fold_name(entity.full_name)):
+            return entity
+    raise UnknownEntity(name=name[:60])
+
+
+def snapshot(row: object, *fields: str) -> dict[str, object]:
+    """The named fields of a row, for an audit event's before and after."""
+    return {name: getattr(row, name) for name in fields}

@@ -1,0 +1,225 @@
+"""Dates as people type them, in Spanish and English.
+
+dateparser alone misses much of how people say a date ("el viernes", "en dos semanas",
+"pasado mañana", "el 15 de enero") and its ``search_dates`` silently drops words, so this
+layer normalises the phrase first (articles, prepositions, number words, "próximo" and
+"que viene"), does the arithmetic it can do exactly itself (days, weeks, working days over
+the country's holidays), hands the rest to dateparser whole, and refuses when anything
+was not understood. A due date is a calendar date in the mesa's time zone.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date, datetime, time, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+import dateparser
+import holidays
+
+from bot.core.errors import (
+    DatePast,
+    DateUnreadable,
+    DateWeekdayMismatch,
+    TimeUnreadable,
+)
+
+MAX_DATE_TEXT = 80
+
+_FILLERS = (
+    "a mas tardar el", "a mas tardar", "antes del", "hasta el", "hasta", "para el", "para",
+    "desde el", "el dia", "el", "la", "by", "on", "due", "until", "before", "the", "for",
+)
+_NUMBER_WORDS = {
+    "un": 1, "uno": 1, "una": 1, "dos": 2, "tres": 3, "cuatro": 4, "cinco": 5, "seis": 6,
+    "siete": 7, "ocho": 8, "nueve": 9, "diez": 10, "once": 11, "doce": 12, "trece": 13,
+    "catorce": 14, "quince": 15, "dieciseis": 16, "diecisiete": 17, "dieciocho": 18,
+    "diecinueve": 19, "veinte": 20, "treinta": 30,
+    "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
+    "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
+    "thirteen": 13, "fourteen": 14, "fifteen": 15, "twenty": 20, "thirty": 30,
+}
+_WEEKDAYS = {
+    "lunes": 0, "martes": 1, "miercoles": 2, "jueves": 3, "viernes": 4, "sabado": 5,
+    "domingo": 6, "monday": 0, "tuesday": 1, "wednesday": 2, "thursday": 3, "friday": 4,
+    "saturday": 5, "sunday": 6,
+}
+_NEXT_WORDS = ("proximo", "proxima", "siguiente", "que viene", "next", "this", "coming")
+_RELATIVE_DAYS = {
+    "hoy": 0, "today": 0, "manana": 1, "tomorrow": 1, "pasado manana": 2,
+    "day after tomorrow": 2, "the day after tomorrow": 2,
+}
+_UNIT_DAYS = {
+    "dia": 1, "dias": 1, "day": 1, "days": 1, "semana": 7, "semanas": 7, "week": 7,
+    "weeks": 7,
+}
+_IN = r"(?:en|dentro de|in|within)"
+_WORKING = re.compile(
+    rf"^{_IN} (\d+) (?:dias? (?:habiles|laborables|utiles)|(?:working|business) days?)$"
+)
+_IN_UNITS = re.compile(rf"^{_IN} (\d+) (\w+)$")
+_TIME = re.compile(
+    r"(?:\s+(?:a las|a la|at))?\s+(\d{1,2})(?::(\d{2}))?\s*(am|pm|a\.m\.|p\.m\.|h|hrs|horas)?$"
+)
+
+
+def _fold(text: str) -> str:
+    """Lower-case, without accents, single-spaced: the form every rule below matches."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    plain = re.sub(r"[,;!¡¿?]", " ", plain).strip().rstrip(".")
+    return re.sub(r"\s+", " ", plain).strip()
+
+
+def _strip_fillers(text: str) -> str:
+    changed = True
+    while changed:
+        changed = False
+        for filler in _FILLERS:
+            if text.startswith(filler + " "):
+                text = text[len(filler) + 1 :]
+                changed = True
+    return text
+
+
+def _numbers_to_digits(text: str) -> str:
+    words = text.split(" ")
+    # "a"/"an" are numbers only before a unit ("in a week"), not elsewhere.
+    out = []
+    for i, word in enumerate(words):
+        nxt = words[i + 1] if i + 1 < len(words) else ""
+        if word in ("a", "an") and nxt not in _UNIT_DAYS and nxt not in ("month", "mes"):
+            out.append(word)
+        else:
+            out.append(str(_NUMBER_WORDS[word]) if word in _NUMBER_WORDS else word)
+    return " ".join(out)
+
+
+@lru_cache(maxsize=64)
+def _holidays(country: str, year: int) -> frozenset[date]:
+    return frozenset(holidays.country_holidays(country, years=year).keys())
+
+
+def is_working_day(day: date, country: str) -> bool:
+    return day.weekday() < 5 and day not in _holidays(country, day.year)
+
+
+def add_working_days(start: date, count: int, country: str) -> date:
+    """The date ``count`` working days after ``start`` (weekends and holidays skipped)."""
+    day = start
+    left = count
+    while left > 0:
+        day += timedelta(days=1)
+        if is_working_day(day, country):
+            left -= 1
+    return day
+
+
+def _next_weekday(today: date, weekday: int) -> date:
+    ahead = (weekday - today.weekday()) % 7
+    return today + timedelta(days=ahead or 7)
+
+
+def _weekday_phrase(text: str) -> tuple[int | None, str]:
+    """Split a weekday name (and "próximo"/"que viene"/"next") off the phrase."""
+    words = text
+    for marker in _NEXT_WORDS:
+        words = re.sub(rf"(^|\s){marker}(\s|$)", " ", words).strip()
+    first, _, rest = words.partition(" ")
+    if first in _WEEKDAYS:
+        return _WEEKDAYS[first], rest.strip()
+    return None, text
+
+
+def _dateparser(text: str, today: date) -> date | None:
+    parsed = dateparser.parse(
+        text,
+        languages=["es", "en"],
+        settings={
+            "PREFER_DATES_FROM": "future",
+            "RELATIVE_BASE": datetime.combine(today, time(12, 0)),
+            "DATE_ORDER": "DMY",
+            "RETURN_AS_TIMEZONE_AWARE": False,
+        },
+    )
+    return parsed.date() if parsed is not None else None
+
+
+def _read(text: str, today: date, country: str) -> date | None:
+    phrase = _numbers_to_digits(_strip_fillers(_fold(text)))
+    if not phrase:
+        return None
+    if phrase in _RELATIVE_DAYS:
+        return today + timedelta(days=_RELATIVE_DAYS[phrase])
+    if match := _WORKING.match(phrase):
+        return add_working_days(today, int(match.group(1)), country)
+    if (match := _IN_UNITS.match(phrase)) and match.group(2) in _UNIT_DAYS:
+        return today + timedelta(days=int(match.group(1)) * _UNIT_DAYS[match.group(2)])
+    weekday, rest = _weekday_phrase(phrase)
+    if weekday is not None:
+        if not rest:
+            return _next_weekday(today, weekday)
+        day = _dateparser(_strip_fillers(rest), today)
+        if day is not None and day.weekday() != weekday:
+            raise DateWeekdayMismatch(text=text, date=day, weekday=weekday)
+        return day
+    return _dateparser(phrase, today)
+
+
+def parse_due_date(text: str, *, today: date, country: str = "PE") -> date:
+    """Read a due date; refuse what is unreadable or already past.
+
+    Args:
+        text: the words as typed ("para el viernes 15", "en 10 días hábiles").
+        today: the local date in the mesa's time zone.
+        country: ISO code whose public holidays are not working days.
+
+    Raises:
+        DateUnreadable: some word was not understood.
+        DatePast: the date is before ``today``.
+        DateWeekdayMismatch: "lunes 7 de diciembre" when the 7th is a Tuesday.
+    """
+    if not text.strip() or len(text) > MAX_DATE_TEXT:
+        raise DateUnreadable(text=text[:MAX_DATE_TEXT])
+    day = _read(text, today, country)
+    if day is None:
+        raise DateUnreadable(text=text)
+    if day < today:
+        raise DatePast(text=text, date=day)
+    return day
+
+
+def parse_local_datetime(
+    text: str, *, now: datetime, tz: ZoneInfo, country: str = "PE"
+) -> datetime:
+    """Read a day and a time of day ("viernes 10:00", "15 de enero a las 9 am").
+
+    Returns an aware datetime in ``tz``. The time must be written with minutes, am/pm or
+    "h", so that a bare number stays a day of the month.
+    """
+    folded = _fold(text)
+    match = _TIME.search(" " + folded)
+    spoken = "a las" in folded or "at " in folded
+    if match is None or not (match.group(2) or match.group(3) or spoken):
+        raise TimeUnreadable(text=text)
+    hour, minute = int(match.group(1)), int(match.group(2) or 0)
+    suffix = (match.group(3) or "").replace(".", "")
+    if suffix == "pm" and hour < 12:
+        hour += 12
+    if suffix == "am" and hour == 12:
+        hour = 0
+    if hour > 23 or minute > 59:
+        raise TimeUnreadable(text=text)
+    day_text = (" " + folded)[: match.start()].strip()
+    local_now = now.astimezone(tz)
+    day = parse_due_date(day_text, today=local_now.date(), country=country)
+    when = datetime.combine(day, time(hour, minute), tzinfo=tz)
+    if when < local_now:
+        raise DatePast(text=text, date=day)
+    return when
+
+
+def local_today(now: datetime, tz: ZoneInfo) -> date:
+    return now.astimezone(tz).date()

@@ -1,0 +1,127 @@
+"""Turns rows into views: names for ids, references for numbers, due-date history.
+
+Loaded once per transaction for one mesa; a mesa has tens of members, so loading them
+all is cheaper than a join per line.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import date
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.core.enums import ActionStatus
+from bot.core.views import ActionView, BottleneckView, Person
+from bot.storage.tables import (
+    Action,
+    Bottleneck,
+    DueDateChange,
+    Entity,
+    Member,
+    Membership,
+)
+
+_OPEN_FOR_OVERDUE = (ActionStatus.CONFIRMED, ActionStatus.BLOCKED, ActionStatus.CLAIMED)
+
+
+class Directory:
+    def __init__(self, members: dict[int, Member], entities: dict[int, Entity]) -> None:
+        self.members = members
+        self.entities = entities
+        self._bottleneck_numbers: dict[int, int] = {}
+
+    @classmethod
+    async def load(cls, session: AsyncSession, mesa_id: int) -> Directory:
+        members = (
+            await session.exec(
+                select(Member)
+                .join(Membership, col(Membership.member_id) == Member.id)
+                .where(Membership.mesa_id == mesa_id)
+            )
+        ).all()
+        entities = (await session.exec(select(Entity))).all()
+        return cls(
+            {m.id: m for m in members if m.id is not None},
+            {e.id: e for e in entities if e.id is not None},
+        )
+
+    def entity_name(self, entity_id: int | None) -> str | None:
+        if entity_id is None or entity_id not in self.entities:
+            return None
+        return self.entities[entity_id].name
+
+    def person(self, member_id: int | None) -> Person | None:
+        if member_id is None:
+            return None
+        member = self.members.get(member_id)
+        if member is None:
+            return Person(name="?")
+        return Person(name=member.name, entity=self.entity_name(member.entity_id))
+
+    def bottleneck(self, row: Bottleneck, duplicate_of: int | None = None) -> BottleneckView:
+        reporter = self.person(row.reporter_id)
+        assert reporter is not None
+        return BottleneckView(
+            ref=f"P-{row.number}",
+            title=row.title,
+            detail=row.detail,
+            status=row.status,
+            owner_class=row.owner_class,
+            request_kind=row.request_kind,
+            root_cause=row.root_cause,
+            impact=row.impact,
+            ease=row.ease,
+            reporter=reporter,
+            responsible_entity=self.entity_name(row.responsible_entity_id),
+            credited_entity=self.entity_name(row.credited_entity_id),
+            status_reason=row.status_reason,
+            duplicate_of=f"P-{duplicate_of}" if duplicate_of is not None else None,
+            created_at=row.created_at,
+        )
+
+    async def actions(
+        self, session: AsyncSession, rows: Sequence[Action], *, today: date
+    ) -> list[ActionView]:
+        """Views of ``rows`` with their bottleneck references and due-date history."""
+        ids = [a.id for a in rows if a.id is not None]
+        history: dict[int, list[DueDateChange]] = defaultdict(list)
+        if ids:
+            changes = await session.exec(
+                select(DueDateChange)
+                .where(col(DueDateChange.action_id).in_(ids))
+                .order_by(col(DueDateChange.at), col(DueDateChange.id))
+            )
+            for change in changes:
+                history[change.action_id].append(change)
+        missing = {a.bottleneck_id for a in rows} - set(self._bottleneck_numbers)
+        if missing:
+            found = await session.exec(
+                select(Bottleneck.id, Bottleneck.number).where(col(Bottleneck.id).in_(missing))
+            )
+            self._bottleneck_numbers.update({bid: num for bid, num in found if bid is not None})
+        return [self._action(a, history[a.id or 0], today) for a in rows]
+
+    def _action(self, row: Action, changes: list[DueDateChange], today: date) -> ActionView:
+        proposer = self.person(row.proposer_id)
+        assert proposer is not None
+        overdue = 0
+        if row.due_on is not None and row.status in _OPEN_FOR_OVERDUE and row.due_on < today:
+            overdue = (today - row.due_on).days
+        return ActionView(
+            ref=f"A-{row.number}",
+            text=row.text,
+            bottleneck_ref=f"P-{self._bottleneck_numbers.get(row.bottleneck_id, 0)}",
+            status=row.status,
+            proposer=proposer,
+            owner=self.person(row.owner_id),
+            owner_entity=self.entity_name(row.owner_entity_id),
+            due_on=row.due_on,
+            first_due_on=changes[0].new_due_on if changes else row.due_on,
+            slips=max(0, len(changes) - 1),
+            blocked_reason=row.blocked_reason,
+            blocked_detail=row.blocked_detail,
+            days_overdue=overdue,
+        )

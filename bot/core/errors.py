@@ -1,0 +1,135 @@
+"""Domain errors: what went wrong, as a code and the facts a face needs to explain it.
+
+Faces render ``error.<code>`` from the message catalogs with ``params``; nothing here
+is user-facing text.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class DomainError(Exception):
+    """A refusal the user can act on. Nothing was written when one is raised."""
+
+    code = "domain"
+
+    def __init__(self, **params: Any) -> None:
+        super().__init__(f"{self.code}: {params}")
+        self.params: dict[str, Any] = params
+
+
+class NotAMember(DomainError):
+    """The person has no role in any mesa (or not in the one named)."""
+
+    code = "not_a_member"
+
+
+class UnknownMember(DomainError):
+    code = "unknown_member"
+
+
+class UnknownMesa(DomainError):
+    code = "unknown_mesa"
+
+
+class UnknownEntity(DomainError):
+    code = "unknown_entity"
+
+
+class NotFound(DomainError):
+    """No such reference in this mesa; says the same whether it exists elsewhere or not."""
+
+    code = "not_found"
+
+
+class BadReference(DomainError):
+    code = "bad_reference"
+
+
+class Forbidden(DomainError):
+    """The actor's role does not allow this; ``allowed`` names who may."""
+
+    code = "forbidden"
+
+
+class NotYourEntity(DomainError):
+    """Only an official of the owning entity may confirm its commitments."""
+
+    code = "not_your_entity"
+
+
+class NotReporter(DomainError):
+    code = "not_reporter"
+
+
+class InvalidState(DomainError):
+    """The item is not in a state where this makes sense (``status`` says which it is)."""
+
+    code = "invalid_state"
+
+
+class AlreadyClaimed(DomainError):
+    code = "already_claimed"
+
+
+class AssignedElsewhere(DomainError):
+    code = "assigned_elsewhere"
+
+
+class NeedsDueDate(DomainError):
+    code = "needs_due_date"
+
+
+class DateUnreadable(DomainError):
+    code = "date_unreadable"
+
+
+class DatePast(DomainError):
+    code = "date_past"
+
+
+class DateWeekdayMismatch(DomainError):
+    code = "date_weekday_mismatch"
+
+
+class TimeUnreadable(DomainError):
+    code = "time_unreadable"
+
+
+class TooLong(DomainError):
+    code = "too_long"
+
+
+class EmptyText(DomainError):
+    code = "empty_text"
+
+
+class PriorityLimit(DomainError):
+    """The prioritized few are full; ``current`` lists them so one can be swapped out."""
+
+    code = "priority_limit"
+
+
+class NotPrioritizable(DomainError):
+    code = "not_prioritizable"
+
+
+class NotTriaged(DomainError):
+    code = "not_triaged"
+
+
+class BadTriage(DomainError):
+    code = "bad_triage"
+
+
+class BadValue(DomainError):
+    """A value outside its allowed set (a role, a blocked reason, a language)."""
+
+    code = "bad_value"
+
+
+class Conflict(DomainError):
+    """Something already exists under that name."""
+
+    code = "conflict"

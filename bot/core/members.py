@@ -1,0 +1,222 @@
+"""Mesas, entities, members and their roles; and who a person is when they write.
+
+Setting a mesa up is an administrator's job (the ``mesabot`` CLI), recorded in the audit
+trail with no member as actor. Joining through chat invitations comes with the faces.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, select
+
+from bot.core import audit
+from bot.core.context import Actor, UseCases, find_entity, load_acting
+from bot.core.enums import Cadence, MesaKind, Role
+from bot.core.errors import BadValue, Conflict, UnknownMember, UnknownMesa
+from bot.core.permissions import Op
+from bot.storage.tables import Entity, Member, Membership, Mesa
+
+LANGUAGES = ("es", "en")
+_HANDLE = re.compile(r"^[a-z0-9_.-]{2,40}$")
+
+
+@dataclass(frozen=True)
+class MesaChoice:
+    mesa_id: int
+    slug: str
+    name: str
+    role: str
+
+
+@dataclass(frozen=True)
+class Identity:
+    """A person as the faces know them, with the mesas they may act in."""
+
+    member_id: int
+    handle: str
+    name: str
+    language: str
+    mesas: list[MesaChoice]
+
+    def actor(self, slug: str | None = None) -> Actor:
+        """The actor in the named mesa, or in the only one they belong to."""
+        if slug is None and len(self.mesas) == 1:
+            return Actor(member_id=self.member_id, mesa_id=self.mesas[0].mesa_id)
+        for choice in self.mesas:
+            if choice.slug == slug:
+                return Actor(member_id=self.member_id, mesa_id=choice.mesa_id)
+        raise UnknownMesa(slug=slug or "", choices=[c.slug for c in self.mesas])
+
+
+def _choice(value: str, allowed: type[Role] | type[MesaKind] | type[Cadence], field: str) -> str:
+    try:
+        return allowed(value).value
+    except ValueError:
+        raise BadValue(field=field, value=value, allowed=[v.value for v in allowed]) from None
+
+
+class Members(UseCases):
+    async def create_entity(self, *, name: str, full_name: str = "", is_public: bool) -> str:
+        now = self.clock.now()
+        try:
+            async with self.db.write() as s:
+                entity = Entity(name=name.strip(), full_name=full_name.strip(), is_public=is_public)
+                s.add(entity)
+                await s.flush()
+                await audit.record(
+                    s, at=now, mesa_id=None, actor_id=None, kind="entity.created",
+                    subject=entity.name, source="cli",
+                    after={"full_name": entity.full_name, "is_public": is_public},
+                )
+        except IntegrityError:
+            raise Conflict(what="entity", name=name) from None
+        return entity.name
+
+    async def create_mesa(
+        self, *, slug: str, name: str, kind: str = "sector", convener: str | None = None,
+        region: str = "", timezone: str = "America/Lima", country: str = "PE",
+        language: str = "es", cadence: str = "weekly", priority_limit: int = 4,
+    ) -> str:
+        try:
+            ZoneInfo(timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise BadValue(field="timezone", value=timezone, allowed=[]) from None
+        if language not in LANGUAGES:
+            raise BadValue(field="language", value=language, allowed=list(LANGUAGES))
+        if not 1 <= priority_limit <= 10:
+            raise BadValue(field="priority_limit", value=priority_limit, allowed=["1-10"])
+        now = self.clock.now()
+        try:
+            async with self.db.write() as s:
+                convener_entity = await find_entity(s, convener) if convener else None
+                mesa = Mesa(
+                    slug=slug.strip().lower(), name=name.strip(),
+                    kind=_choice(kind, MesaKind, "kind"),
+                    convener_entity_id=convener_entity.id if convener_entity else None,
+                    region=region, timezone=timezone, country=country.upper(),
+                    language=language, cadence=_choice(cadence, Cadence, "cadence"),
+                    priority_limit=priority_limit, created_at=now,
+                )
+                s.add(mesa)
+                await s.flush()
+                await audit.record(
+                    s, at=now, mesa_id=mesa.id, actor_id=None, kind="mesa.created",
+                    subject=mesa.slug, source="cli",
+                    after={"name": mesa.name, "kind": mesa.kind, "cadence": mesa.cadence,
+                           "timezone": timezone, "priority_limit": priority_limit},
+                )
+        except IntegrityError:
+            raise Conflict(what="mesa", name=slug) from None
+        return mesa.slug
+
+    async def add_member(
+        self, *, handle: str, name: str, entity: str | None = None, language: str = "es",
+        telegram_user_id: int | None = None, slack_user_id: str | None = None,
+    ) -> str:
+        handle = handle.strip().lstrip("@").lower()
+        if not _HANDLE.match(handle):
+            raise BadValue(field="handle", value=handle, allowed=["a-z 0-9 _ . -"])
+        if language not in LANGUAGES:
+            raise BadValue(field="language", value=language, allowed=list(LANGUAGES))
+        now = self.clock.now()
+        try:
+            async with self.db.write() as s:
+                entity_row = await find_entity(s, entity) if entity else None
+                member = Member(
+                    handle=handle, name=name.strip(),
+                    entity_id=entity_row.id if entity_row else None, language=language,
+                    telegram_user_id=telegram_user_id, slack_user_id=slack_user_id,
+                    created_at=now,
+                )
+                s.add(member)
+                await s.flush()
+                await audit.record(
+                    s, at=now, mesa_id=None, actor_id=None, kind="member.created",
+                    subject=handle, source="cli",
+                    after={"name": member.name, "entity": entity_row.name if entity_row else None,
+                           "telegram_user_id": telegram_user_id, "slack_user_id": slack_user_id},
+                )
+        except IntegrityError:
+            raise Conflict(what="member", name=handle) from None
+        return handle
+
+    async def grant_role(self, *, mesa: str, handle: str, role: str) -> None:
+        """Give a member a role in a mesa (or change the one they have)."""
+        role = _choice(role, Role, "role")
+        now = self.clock.now()
+        async with self.db.write() as s:
+            mesa_row = (await s.exec(select(Mesa).where(Mesa.slug == mesa.lower()))).first()
+            if mesa_row is None or mesa_row.id is None:
+                raise UnknownMesa(slug=mesa)
+            member = (await s.exec(select(Member).where(Member.handle == handle.lower()))).first()
+            if member is None or member.id is None:
+                raise UnknownMember(name=handle)
+            membership = (await s.exec(
+                select(Membership).where(
+                    Membership.mesa_id == mesa_row.id, Membership.member_id == member.id
+                )
+            )).first()
+            before = {"role": membership.role, "active": membership.active} if membership else None
+            if membership is None:
+                membership = Membership(
+                    mesa_id=mesa_row.id, member_id=member.id, role=role, created_at=now
+                )
+            membership.role, membership.active = role, True
+            s.add(membership)
+            await audit.record(
+                s, at=now, mesa_id=mesa_row.id, actor_id=None, kind="membership.granted",
+                subject=member.handle, source="cli", before=before,
+                after={"role": role, "active": True},
+            )
+
+    async def identify(
+        self, *, handle: str | None = None, telegram_user_id: int | None = None,
+        slack_user_id: str | None = None,
+    ) -> Identity:
+        """Who is writing, and in which mesas they may act."""
+        async with self.db.read() as s:
+            query = select(Member)
+            if handle is not None:
+                query = query.where(Member.handle == handle.strip().lstrip("@").lower())
+            elif telegram_user_id is not None:
+                query = query.where(Member.telegram_user_id == telegram_user_id)
+            elif slack_user_id is not None:
+                query = query.where(Member.slack_user_id == slack_user_id)
+            else:
+                raise UnknownMember(name="")
+            member = (await s.exec(query)).first()
+            if member is None or member.id is None:
+                raise UnknownMember(name=handle or "")
+            rows = await s.exec(
+                select(Membership, Mesa)
+                .join(Mesa, col(Mesa.id) == Membership.mesa_id)
+                .where(Membership.member_id == member.id, col(Membership.active).is_(True))
+                .order_by(col(Mesa.slug))
+            )
+            choices = [
+                MesaChoice(mesa_id=mesa.id, slug=mesa.slug, name=mesa.name, role=ms.role)
+                for ms, mesa in rows if mesa.id is not None
+            ]
+            return Identity(member_id=member.id, handle=member.handle, name=member.name,
+                            language=member.language, mesas=choices)
+
+    async def set_language(self, *, actor: Actor, language: str, source: str = "") -> str:
+        language = language.strip().lower()[:5]
+        if language not in LANGUAGES:
+            raise BadValue(field="language", value=language, allowed=list(LANGUAGES))
+        now = self.clock.now()
+        async with self.db.write() as s:
+            acting = await load_acting(s, actor, Op.READ)
+            before = acting.member.language
+            acting.member.language = language
+            s.add(acting.member)
+            await audit.record(
+                s, at=now, mesa_id=acting.mesa_id, actor_id=acting.member_id,
+                kind="member.language", subject=acting.member.handle, source=source,
+                before={"language": before}, after={"language": language},
+            )
+        return language

@@ -1,0 +1,154 @@
+"""What members read: the matrix, one bottleneck with its history, their own actions and
+what is overdue. Everyone in the mesa may read; nobody reads another mesa."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.core.bottlenecks import not_prioritizable_reason
+from bot.core.context import Acting, Actor, UseCases, get_bottleneck, load_acting
+from bot.core.directory import Directory
+from bot.core.enums import CLOSED_BOTTLENECK, IN_FOCUS, ActionStatus, BottleneckStatus
+from bot.core.permissions import Op
+from bot.core.progress import progress_views
+from bot.core.views import (
+    ActionView,
+    BottleneckDetail,
+    BottleneckView,
+    HistoryLine,
+    Matrix,
+    MesaView,
+)
+from bot.storage.tables import Action, AuditEvent, Bottleneck, ProgressUpdate
+
+OPEN_ACTION = (ActionStatus.PROPOSED, ActionStatus.CLAIMED, ActionStatus.CONFIRMED,
+               ActionStatus.BLOCKED)
+
+
+def mesa_view(acting: Acting) -> MesaView:
+    mesa = acting.mesa
+    return MesaView(
+        slug=mesa.slug, name=mesa.name, timezone=mesa.timezone, language=mesa.language,
+        cadence=mesa.cadence, priority_limit=mesa.priority_limit, role=acting.role.value,
+    )
+
+
+def by_priority(views: list[BottleneckView]) -> list[BottleneckView]:
+    return sorted(views, key=lambda v: (-(v.priority or 0), v.created_at))
+
+
+async def open_actions(
+    session: AsyncSession, directory: Directory, acting: Acting, now: datetime
+) -> list[ActionView]:
+    rows = await session.exec(
+        select(Action)
+        .where(Action.mesa_id == acting.mesa_id, col(Action.status).in_(OPEN_ACTION))
+        .order_by(col(Action.number))
+    )
+    return await directory.actions(session, list(rows), today=acting.today(now))
+
+
+class Reading(UseCases):
+    async def matrix(self, *, actor: Actor) -> Matrix:
+        """The live matrix of problems and solutions, prioritized few first."""
+        now = self.clock.now()
+        async with self.db.read() as s:
+            acting = await load_acting(s, actor, Op.READ)
+            directory = await Directory.load(s, acting.mesa_id)
+            rows = list(await s.exec(
+                select(Bottleneck).where(Bottleneck.mesa_id == acting.mesa_id)
+                .order_by(col(Bottleneck.number))
+            ))
+            numbers = {r.id: r.number for r in rows}
+            groups: dict[str, list[BottleneckView]] = {
+                "prioritized": [], "queue": [], "triage": [], "filtered": [], "closed": [],
+            }
+            for row in rows:
+                view = directory.bottleneck(row, numbers.get(row.duplicate_of_id))
+                if row.status in IN_FOCUS:
+                    groups["prioritized"].append(view)
+                elif row.status in CLOSED_BOTTLENECK:
+                    groups["closed"].append(view)
+                elif row.status == BottleneckStatus.REPORTED:
+                    groups["triage"].append(view)
+                elif not_prioritizable_reason(row):
+                    groups["filtered"].append(view)
+                else:
+                    groups["queue"].append(view)
+            actions: dict[str, list[ActionView]] = {}
+            for action in await open_actions(s, directory, acting, now):
+                actions.setdefault(action.bottleneck_ref, []).append(action)
+            return Matrix(
+                mesa=mesa_view(acting),
+                prioritized=by_priority(groups["prioritized"]),
+                queue=by_priority(groups["queue"]),
+                awaiting_triage=groups["triage"],
+                filtered=groups["filtered"],
+                closed=groups["closed"],
+                actions=actions,
+            )
+
+    async def bottleneck(self, *, actor: Actor, ref: str) -> BottleneckDetail:
+        """One bottleneck: its actions, its progress and everything recorded about it."""
+        now = self.clock.now()
+        async with self.db.read() as s:
+            acting = await load_acting(s, actor, Op.READ)
+            row = await get_bottleneck(s, acting, ref)
+            directory = await Directory.load(s, acting.mesa_id)
+            duplicate_of = (
+                await s.get(Bottleneck, row.duplicate_of_id) if row.duplicate_of_id else None
+            )
+            action_rows = list(await s.exec(
+                select(Action).where(Action.bottleneck_id == row.id).order_by(col(Action.number))
+            ))
+            progress_rows = list(await s.exec(
+                select(ProgressUpdate).where(ProgressUpdate.bottleneck_id == row.id)
+                .order_by(col(ProgressUpdate.at))
+            ))
+            subjects = [f"P-{row.number}"] + [f"A-{a.number}" for a in action_rows]
+            events = await s.exec(
+                select(AuditEvent)
+                .where(AuditEvent.mesa_id == acting.mesa_id)
+                .where(col(AuditEvent.subject).in_(subjects))
+                .order_by(col(AuditEvent.seq))
+            )
+            history = [
+                HistoryLine(at=e.at, actor=directory.person(e.actor_id), kind=e.kind,
+                            subject=e.subject)
+                for e in events
+            ]
+            return BottleneckDetail(
+                bottleneck=directory.bottleneck(row, duplicate_of.number if duplicate_of else None),
+                actions=await directory.actions(s, action_rows, today=acting.today(now)),
+                progress=await progress_views(s, directory, progress_rows),
+                history=history,
+            )
+
+    async def my_actions(self, *, actor: Actor) -> list[ActionView]:
+        """The actor's own open actions, soonest due first."""
+        now = self.clock.now()
+        async with self.db.read() as s:
+            acting = await load_acting(s, actor, Op.READ)
+            directory = await Directory.load(s, acting.mesa_id)
+            rows = await s.exec(
+                select(Action)
+                .where(Action.mesa_id == acting.mesa_id, Action.owner_id == acting.member_id)
+                .where(col(Action.status).in_(OPEN_ACTION))
+            )
+            views = await directory.actions(s, list(rows), today=acting.today(now))
+            return sorted(views, key=lambda v: (v.due_on is None, v.due_on, v.ref))
+
+    async def overdue(self, *, actor: Actor) -> list[ActionView]:
+        """Promises past their date, most overdue first."""
+        now = self.clock.now()
+        async with self.db.read() as s:
+            acting = await load_acting(s, actor, Op.READ)
+            directory = await Directory.load(s, acting.mesa_id)
+            views = await open_actions(s, directory, acting, now)
+            late = [v for v in views if v.days_overdue > 0]
+            return sorted(late, key=lambda v: (-v.days_overdue, v.ref))
+
+

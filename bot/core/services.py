@@ -1,0 +1,42 @@
+"""The core's use cases, built together once in ``main()`` and handed to every face."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.core.actions import Actions
+from bot.core.agenda import Agendas
+from bot.core.bottlenecks import Bottlenecks
+from bot.core.clock import Clock
+from bot.core.members import Members
+from bot.core.progress import Progress
+from bot.core.reading import Reading
+from bot.core.sessions import Sessions
+from bot.storage.database import Database
+
+
+@dataclass(frozen=True)
+class Services:
+    db: Database
+    clock: Clock
+    members: Members
+    bottlenecks: Bottlenecks
+    actions: Actions
+    progress: Progress
+    sessions: Sessions
+    agendas: Agendas
+    reading: Reading
+
+    @classmethod
+    def build(cls, *, db: Database, clock: Clock) -> Services:
+        return cls(
+            db=db,
+            clock=clock,
+            members=Members(db=db, clock=clock),
+            bottlenecks=Bottlenecks(db=db, clock=clock),
+            actions=Actions(db=db, clock=clock),
+            progress=Progress(db=db, clock=clock),
+            sessions=Sessions(db=db, clock=clock),
+            agendas=Agendas(db=db, clock=clock),
+            reading=Reading(db=db, clock=clock),
+        )

@@ -1,0 +1,147 @@
+"""Sessions: scheduling, holding and cancelling them, and the mesa's cadence."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlmodel import col, func, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.core import audit
+from bot.core.context import Actor, UseCases, load_acting, lock_mesa
+from bot.core.dates import parse_local_datetime
+from bot.core.enums import Audience, SessionKind, SessionStatus
+from bot.core.errors import InvalidState, NotFound
+from bot.core.notices import notify
+from bot.core.permissions import Op
+from bot.core.views import SessionView
+from bot.storage.tables import MesaSession
+
+MOMENTUM_DAYS = 90
+
+
+def session_view(row: MesaSession) -> SessionView:
+    return SessionView(
+        number=row.number, starts_at=row.starts_at, kind=row.kind, status=row.status
+    )
+
+
+async def next_session(session: AsyncSession, mesa_id: int, now: datetime) -> MesaSession | None:
+    return (
+        await session.exec(
+            select(MesaSession)
+            .where(MesaSession.mesa_id == mesa_id)
+            .where(MesaSession.status == SessionStatus.SCHEDULED)
+            .where(MesaSession.starts_at >= now)
+            .order_by(col(MesaSession.starts_at))
+        )
+    ).first()
+
+
+async def last_held(
+    session: AsyncSession, mesa_id: int, before: datetime
+) -> MesaSession | None:
+    return (
+        await session.exec(
+            select(MesaSession)
+            .where(MesaSession.mesa_id == mesa_id)
+            .where(MesaSession.status == SessionStatus.HELD)
+            .where(MesaSession.starts_at < before)
+            .order_by(col(MesaSession.starts_at).desc())
+        )
+    ).first()
+
+
+async def held_since(session: AsyncSession, mesa_id: int, since: datetime) -> int:
+    count = await session.exec(
+        select(func.count())
+        .select_from(MesaSession)
+        .where(MesaSession.mesa_id == mesa_id)
+        .where(MesaSession.status == SessionStatus.HELD)
+        .where(MesaSession.starts_at >= since)
+    )
+    return int(count.one())
+
+
+class Sessions(UseCases):
+    async def schedule(
+        self, *, actor: Actor, when: str, kind: SessionKind = SessionKind.REGULAR, source: str = ""
+    ) -> SessionView:
+        """Schedule a session at a local day and time ("viernes 10:00")."""
+        now = self.clock.now()
+        async with self.db.write() as s:
+            acting = await load_acting(s, actor, Op.SCHEDULE_SESSION)
+            starts_at = parse_local_datetime(
+                when, now=now, tz=acting.tz, country=acting.mesa.country
+            )
+            mesa = await lock_mesa(s, acting.mesa_id)
+            row = MesaSession(
+                mesa_id=acting.mesa_id,
+                number=mesa.next_session_no,
+                starts_at=starts_at,
+                kind=kind.value,
+            )
+            mesa.next_session_no += 1
+            s.add_all([row, mesa])
+            ref = f"S-{row.number}"
+            await audit.record(
+                s, at=now, mesa_id=acting.mesa_id, actor_id=acting.member_id,
+                kind="session.scheduled", subject=ref, source=source,
+                after={"starts_at": starts_at, "kind": kind.value},
+            )
+            notify(
+                s, at=now, mesa_id=acting.mesa_id, audience=Audience.GROUND,
+                kind="session_scheduled",
+                params={"number": row.number, "starts_at": starts_at, "kind": kind.value},
+            )
+            return session_view(row)
+
+    async def set_status(
+        self, *, actor: Actor, number: int, status: SessionStatus, source: str = ""
+    ) -> SessionView:
+        """Mark a scheduled session as held or cancelled."""
+        now = self.clock.now()
+        async with self.db.write() as s:
+            acting = await load_acting(s, actor, Op.SCHEDULE_SESSION)
+            row = (
+                await s.exec(
+                    select(MesaSession)
+                    .where(MesaSession.mesa_id == acting.mesa_id, MesaSession.number == number)
+                    .with_for_update()
+                )
+            ).first()
+            if row is None:
+                raise NotFound(ref=f"S-{number}")
+            if row.status != SessionStatus.SCHEDULED:
+                raise InvalidState(ref=f"S-{number}", status=row.status)
+            if status is SessionStatus.HELD and row.starts_at > now:
+                raise InvalidState(ref=f"S-{number}", status="future")
+            before = row.status
+            row.status = status.value
+            s.add(row)
+            await audit.record(
+                s, at=now, mesa_id=acting.mesa_id, actor_id=acting.member_id,
+                kind=f"session.{status.value}", subject=f"S-{number}", source=source,
+                before={"status": before}, after={"status": status.value},
+            )
+            if status is SessionStatus.CANCELLED:
+                notify(
+                    s, at=now, mesa_id=acting.mesa_id, audience=Audience.GROUND,
+                    kind="session_cancelled",
+                    params={"number": row.number, "starts_at": row.starts_at},
+                )
+            return session_view(row)
+
+    async def upcoming(self, *, actor: Actor, days: int = 60) -> list[SessionView]:
+        """Scheduled sessions in the coming weeks, and the most recent past ones."""
+        now = self.clock.now()
+        async with self.db.read() as s:
+            acting = await load_acting(s, actor, Op.READ)
+            rows = await s.exec(
+                select(MesaSession)
+                .where(MesaSession.mesa_id == acting.mesa_id)
+                .where(MesaSession.starts_at >= now - timedelta(days=days))
+                .where(MesaSession.starts_at <= now + timedelta(days=days))
+                .order_by(col(MesaSession.starts_at))
+            )
+            return [session_view(r) for r in rows]

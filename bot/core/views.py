@@ -1,0 +1,159 @@
+"""What use cases return: plain, frozen facts with names already resolved.
+
+Faces render these; they never see a table row or an internal id.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from bot.core.enums import ActionStatus, BottleneckStatus
+
+
+@dataclass(frozen=True)
+class Person:
+    name: str
+    entity: str | None = None
+
+
+@dataclass(frozen=True)
+class BottleneckView:
+    ref: str
+    title: str
+    detail: str
+    status: str
+    owner_class: str
+    request_kind: str
+    root_cause: str | None
+    impact: int | None
+    ease: int | None
+    reporter: Person
+    responsible_entity: str | None
+    credited_entity: str | None
+    status_reason: str
+    duplicate_of: str | None
+    created_at: datetime
+
+    @property
+    def priority(self) -> int | None:
+        """Impact times ease (1 to 25): the method's "moves the needle and can be done"."""
+        if self.impact is None or self.ease is None:
+            return None
+        return self.impact * self.ease
+
+    @property
+    def in_focus(self) -> bool:
+        return self.status in (BottleneckStatus.PRIORITIZED, BottleneckStatus.IN_PROGRESS)
+
+
+@dataclass(frozen=True)
+class ActionView:
+    ref: str
+    text: str
+    bottleneck_ref: str
+    status: str
+    proposer: Person
+    owner: Person | None
+    owner_entity: str | None
+    due_on: date | None
+    first_due_on: date | None
+    slips: int
+    blocked_reason: str | None
+    blocked_detail: str
+    days_overdue: int
+
+    @property
+    def is_open(self) -> bool:
+        return self.status not in (ActionStatus.DONE, ActionStatus.DROPPED)
+
+
+@dataclass(frozen=True)
+class ProgressView:
+    ref: str
+    author: Person
+    text: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class SessionView:
+    number: int
+    starts_at: datetime
+    kind: str
+    status: str
+
+
+@dataclass(frozen=True)
+class MesaView:
+    slug: str
+    name: str
+    timezone: str
+    language: str
+    cadence: str
+    priority_limit: int
+    role: str
+
+
+@dataclass(frozen=True)
+class BottleneckDetail:
+    """One bottleneck with its actions, progress and recorded history."""
+
+    bottleneck: BottleneckView
+    actions: list[ActionView]
+    progress: list[ProgressView]
+    history: list[HistoryLine]
+
+
+@dataclass(frozen=True)
+class HistoryLine:
+    at: datetime
+    actor: Person | None
+    kind: str
+    subject: str
+
+
+@dataclass(frozen=True)
+class Matrix:
+    """The live matrix: the prioritized few first, then the queue by priority."""
+
+    mesa: MesaView
+    prioritized: list[BottleneckView]
+    queue: list[BottleneckView]
+    awaiting_triage: list[BottleneckView]
+    filtered: list[BottleneckView]
+    closed: list[BottleneckView]
+    actions: dict[str, list[ActionView]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class AgendaItem:
+    bottleneck: BottleneckView
+    actions: list[ActionView]
+    progress: list[ProgressView]
+
+
+@dataclass(frozen=True)
+class Momentum:
+    """Whether the mesa keeps its cadence: losing it is what kills a mesa."""
+
+    cadence: str
+    held_last_90_days: int
+    expected_last_90_days: int
+    resolved_since_last_session: int
+    last_held: SessionView | None
+
+
+@dataclass(frozen=True)
+class Agenda:
+    mesa: MesaView
+    session: SessionView | None
+    since: datetime | None
+    prioritized: list[AgendaItem]
+    due: list[ActionView]
+    overdue: list[ActionView]
+    blocked: list[ActionView]
+    awaiting_triage: list[BottleneckView]
+    awaiting_confirmation: list[ActionView]
+    momentum: Momentum
+    compiled_at: datetime

@@ -1,0 +1,87 @@
+"""The async engine and the two kinds of transaction the core opens.
+
+SQLite (aiosqlite) is the embedded default: WAL, foreign keys on, a busy timeout, and
+write transactions begun with ``BEGIN IMMEDIATE``. A busy timeout alone does not stop
+"database is locked" when a reading transaction turns into a writing one, so a write
+takes the lock up front and concurrent writers simply queue. PostgreSQL (asyncpg) is the
+production store; there rows are locked with ``SELECT ... FOR UPDATE`` by the core.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlmodel import SQLModel
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.storage import tables  # noqa: F401  (registers the tables on the metadata)
+
+_WRITE = "mesabot_write"
+
+
+def _is_sqlite(url: str) -> bool:
+    return url.startswith("sqlite")
+
+
+def _prepare_sqlite(engine: AsyncEngine) -> None:
+    """Take over transaction control from pysqlite so BEGIN IMMEDIATE is ours to send."""
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        immediate = conn.get_execution_options().get(_WRITE, False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+class Database:
+    """One engine and its session factory; built once in ``main()``."""
+
+    def __init__(self, url: str, *, echo: bool = False) -> None:
+        self.url = url
+        self.is_sqlite = _is_sqlite(url)
+        kwargs: dict[str, Any] = {"echo": echo}
+        if self.is_sqlite:
+            kwargs["connect_args"] = {"timeout": 30}
+        else:
+            kwargs.update(pool_size=10, max_overflow=10, pool_pre_ping=True)
+        self.engine = create_async_engine(url, **kwargs)
+        if self.is_sqlite:
+            _prepare_sqlite(self.engine)
+        self._write_engine = self.engine.execution_options(**{_WRITE: True})
+
+    @asynccontextmanager
+    async def write(self) -> AsyncIterator[AsyncSession]:
+        """One writing transaction: committed on success, rolled back on any error."""
+        async with (
+            AsyncSession(self._write_engine, expire_on_commit=False) as session,
+            session.begin(),
+        ):
+            yield session
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncSession]:
+        """One reading transaction; never commits anything."""
+        async with AsyncSession(self.engine, expire_on_commit=False) as session:
+            yield session  # closing the session rolls the read transaction back
+
+    async def create_all(self) -> None:
+        """Create every table directly; tests use this, deployments use migrations."""
+        async with self.engine.begin() as conn:
+            await conn.run_sync(SQLModel.metadata.create_all)
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()

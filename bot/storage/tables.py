@@ -1,0 +1,232 @@
+"""The mesa's tables.
+
+Status and kind columns hold the string values of the enums in :mod:`bot.core.enums`;
+they are plain strings in the database so that adding a value needs no type migration
+on PostgreSQL. Every time is aware UTC (:class:`UTCDateTime`); due dates are calendar
+dates in the mesa's own time zone, because a promise is "by Friday", not "by 04:59 UTC".
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from bot.storage.types import UTCDateTime
+
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Entity(SQLModel, table=True):
+    """An organisation: SERFOR, OSINFOR, a trade association, a ministry."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=60, unique=True)
+    full_name: str = Field(default="", max_length=200)
+    is_public: bool = Field(default=False)
+
+
+class Mesa(SQLModel, table=True):
+    """One Mesa Ejecutiva, with its counters for the references people type (P-7, A-12)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(max_length=40, unique=True)
+    name: str = Field(max_length=120)
+    kind: str = Field(default="sector", max_length=10)
+    convener_entity_id: int | None = Field(default=None, foreign_key="entity.id")
+    region: str = Field(default="", max_length=80)
+    timezone: str = Field(default="America/Lima", max_length=60)
+    country: str = Field(default="PE", max_length=2)
+    language: str = Field(default="es", max_length=5)
+    cadence: str = Field(default="weekly", max_length=10)
+    status: str = Field(default="active", max_length=10)
+    priority_limit: int = Field(default=4)
+    next_bottleneck_no: int = Field(default=1)
+    next_action_no: int = Field(default=1)
+    next_session_no: int = Field(default=1)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class Member(SQLModel, table=True):
+    """A person, whichever chat platforms they use."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    handle: str = Field(max_length=40, unique=True)
+    name: str = Field(max_length=120)
+    entity_id: int | None = Field(default=None, foreign_key="entity.id")
+    language: str = Field(default="es", max_length=5)
+    telegram_user_id: int | None = Field(default=None, sa_type=BigInteger, unique=True)
+    slack_user_id: str | None = Field(default=None, max_length=40, unique=True)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class Membership(SQLModel, table=True):
+    """A member's role in one mesa; a member sees only the mesas they have one in."""
+
+    __table_args__ = (UniqueConstraint("mesa_id", "member_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    mesa_id: int = Field(foreign_key="mesa.id", index=True)
+    member_id: int = Field(foreign_key="member.id", index=True)
+    role: str = Field(max_length=20)
+    active: bool = Field(default=True)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class Bottleneck(SQLModel, table=True):
+    """A problem that holds the sector back (reference P-n)."""
+
+    __table_args__ = (UniqueConstraint("mesa_id", "number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    mesa_id: int = Field(foreign_key="mesa.id", index=True)
+    number: int
+    title: str = Field(max_length=200)
+    detail: str = Field(default="", sa_type=Text)
+    reporter_id: int = Field(foreign_key="member.id")
+    owner_class: str = Field(default="unclassified", max_length=12)
+    request_kind: str = Field(default="productivity", max_length=20)
+    root_cause: str | None = Field(default=None, max_length=20)
+    impact: int | None = Field(default=None)
+    ease: int | None = Field(default=None)
+    status: str = Field(default="reported", max_length=12)
+    status_reason: str = Field(default="", max_length=500)
+    duplicate_of_id: int | None = Field(default=None, foreign_key="bottleneck.id")
+    responsible_entity_id: int | None = Field(default=None, foreign_key="entity.id")
+    credited_entity_id: int | None = Field(default=None, foreign_key="entity.id")
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+    resolved_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class Action(SQLModel, table=True):
+    """A step promised to remove a bottleneck (reference A-n)."""
+
+    __table_args__ = (UniqueConstraint("mesa_id", "number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    mesa_id: int = Field(foreign_key="mesa.id", index=True)
+    number: int
+    bottleneck_id: int = Field(foreign_key="bottleneck.id", index=True)
+    text: str = Field(max_length=500)
+    proposer_id: int = Field(foreign_key="member.id")
+    owner_id: int | None = Field(default=None, foreign_key="member.id", index=True)
+    owner_entity_id: int | None = Field(default=None, foreign_key="entity.id")
+    confirmed_by_id: int | None = Field(default=None, foreign_key="member.id")
+    due_on: date | None = Field(default=None)
+    status: str = Field(default="proposed", max_length=12)
+    blocked_reason: str | None = Field(default=None, max_length=20)
+    blocked_detail: str = Field(default="", max_length=500)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+    done_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class DueDateChange(SQLModel, table=True):
+    """One move of an action's due date; the first row is the first promise."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    action_id: int = Field(foreign_key="action.id", index=True)
+    old_due_on: date | None = Field(default=None)
+    new_due_on: date
+    changed_by_id: int | None = Field(default=None, foreign_key="member.id")
+    reason: str = Field(default="", max_length=500)
+    at: datetime = Field(sa_type=UTCDateTime)
+
+
+class ProgressUpdate(SQLModel, table=True):
+    """Progress posted between sessions on an action or a bottleneck."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    mesa_id: int = Field(foreign_key="mesa.id", index=True)
+    action_id: int | None = Field(default=None, foreign_key="action.id", index=True)
+    bottleneck_id: int | None = Field(default=None, foreign_key="bottleneck.id", index=True)
+    author_id: int = Field(foreign_key="member.id")
+    text: str = Field(sa_type=Text)
+    source: str = Field(default="", max_length=200)
+    at: datetime = Field(sa_type=UTCDateTime)
+
+
+class MesaSession(SQLModel, table=True):
+    """A session of the mesa (regular or high-level) and the agenda compiled for it."""
+
+    __tablename__ = "mesa_session"
+    __table_args__ = (UniqueConstraint("mesa_id", "number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    mesa_id: int = Field(foreign_key="mesa.id", index=True)
+    number: int
+    starts_at: datetime = Field(sa_type=UTCDateTime)
+    kind: str = Field(default="regular", max_length=12)
+    status: str = Field(default="scheduled", max_length=12)
+    agenda: dict[str, Any] | None = Field(default=None, sa_type=JSON)
+    agenda_compiled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class AuditChain(SQLModel, table=True):
+    """The head of one hash chain of audit events (one per mesa, one global)."""
+
+    __tablename__ = "audit_chain"
+
+    key: str = Field(primary_key=True, max_length=40)
+    seq: int = Field(default=0)
+    head_hash: str = Field(default="", max_length=64)
+
+
+class AuditEvent(SQLModel, table=True):
+    """One recorded change: who, when, what, before and after, from which message.
+
+    Rows are only ever inserted. Each carries the hash of the previous event of its
+    chain, so an edited or deleted row breaks the chain and ``mesabot audit verify``
+    says where.
+    """
+
+    __tablename__ = "audit_event"
+    __table_args__ = (
+        UniqueConstraint("chain_key", "seq"),
+        Index("ix_audit_event_mesa_subject", "mesa_id", "subject"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    chain_key: str = Field(max_length=40)
+    seq: int
+    at: datetime = Field(sa_type=UTCDateTime)
+    mesa_id: int | None = Field(default=None, foreign_key="mesa.id")
+    actor_id: int | None = Field(default=None, foreign_key="member.id")
+    kind: str = Field(max_length=40)
+    subject: str = Field(default="", max_length=40)
+    before: dict[str, Any] | None = Field(default=None, sa_type=JSON)
+    after: dict[str, Any] | None = Field(default=None, sa_type=JSON)
+    source: str = Field(default="", max_length=200)
+    prev_hash: str = Field(max_length=64)
+    hash: str = Field(max_length=64)
+
+
+class OutboxMessage(SQLModel, table=True):
+    """A notification written with the change that caused it, for a face to deliver.
+
+    ``audience`` is a chat role of the mesa (ground, team, high_level) or ``member``
+    for a private message to ``member_id``. ``kind`` and ``params`` are rendered in the
+    reader's language at delivery, so the core never writes platform text.
+    """
+
+    __tablename__ = "outbox_message"
+
+    id: int | None = Field(default=None, primary_key=True)
+    mesa_id: int = Field(foreign_key="mesa.id", index=True)
+    audience: str = Field(max_length=12)
+    member_id: int | None = Field(default=None, foreign_key="member.id")
+    kind: str = Field(max_length=40)
+    params: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    status: str = Field(default="pending", max_length=10, index=True)
+    attempts: int = Field(default=0)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
