@@ -1,0 +1,170 @@
+"""Actions: claims, confirmations by the right entity, due dates that slip."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date, timedelta
+
+import pytest
+
+from bot.core.clock import ManualClock
+from bot.core.context import Actor
+from bot.core.enums import BlockedReason, OwnerClass, RootCause
+from bot.core.errors import (
+    AlreadyClaimed,
+    AssignedElsewhere,
+    DatePast,
+    DateUnreadable,
+    Forbidden,
+    NeedsDueDate,
+    NotFound,
+    NotYourEntity,
+)
+from bot.core.services import Services
+from tests.builders import Cast
+
+
+async def _action(services: Services, cast: Cast) -> str:
+    await services.bottlenecks.log(actor=cast.maria, text="Registro de plantaciones demora")
+    await services.bottlenecks.triage(
+        actor=cast.rosa, ref="P-1", owner_class=OwnerClass.MP,
+        root_cause=RootCause.IMPLEMENTATION, impact=5, ease=4, responsible_entity="SERFOR",
+    )
+    await services.bottlenecks.prioritize(actor=cast.rosa, ref="P-1")
+    action = await services.actions.propose(
+        actor=cast.rosa, bottleneck_ref="P-1", text="Publicar el procedimiento de registro"
+    )
+    return action.ref
+
+
+async def test_claim_then_confirm_with_a_spoken_date(services: Services, cast: Cast) -> None:
+    ref = await _action(services, cast)
+    claimed = await services.actions.claim(actor=cast.jorge, ref=ref)
+    assert (claimed.status, claimed.owner_entity) == ("claimed", "SERFOR")
+    confirmed = await services.actions.confirm(actor=cast.jorge, ref=ref, due="para el viernes 15")
+    assert confirmed.status == "confirmed"
+    assert confirmed.due_on == date(2027, 1, 15)
+    detail = await services.reading.bottleneck(actor=cast.maria, ref="P-1")
+    assert detail.bottleneck.status == "in_progress"
+
+
+async def test_a_public_entitys_action_is_confirmed_only_by_its_officials(
+    services: Services, cast: Cast
+) -> None:
+    ref = await _action(services, cast)
+    await services.actions.claim(actor=cast.jorge, ref=ref)
+    with pytest.raises(NotYourEntity) as refused:
+        await services.actions.confirm(actor=cast.lucia, ref=ref, due="viernes")
+    assert refused.value.params["entity"] == "SERFOR"
+    with pytest.raises(NotYourEntity):
+        await services.actions.confirm(actor=cast.rosa, ref=ref, due="viernes")
+
+
+async def test_confirm_needs_a_date(services: Services, cast: Cast) -> None:
+    ref = await _action(services, cast)
+    await services.actions.claim(actor=cast.jorge, ref=ref)
+    with pytest.raises(NeedsDueDate):
+        await services.actions.confirm(actor=cast.jorge, ref=ref)
+
+
+@pytest.mark.parametrize(
+    ("typed", "error"), [("el día del juicio", DateUnreadable), ("3 de enero de 2027", DatePast)]
+)
+async def test_unreadable_or_past_dates_change_nothing(
+    services: Services, cast: Cast, typed: str, error: type[Exception]
+) -> None:
+    ref = await _action(services, cast)
+    await services.actions.claim(actor=cast.jorge, ref=ref)
+    with pytest.raises(error):
+        await services.actions.confirm(actor=cast.jorge, ref=ref, due=typed)
+    mine = await services.reading.my_actions(actor=cast.jorge)
+    assert [(a.ref, a.status, a.due_on) for a in mine] == [(ref, "claimed", None)]
+
+
+async def test_twenty_members_claim_at_once_and_exactly_one_owns_it(
+    services: Services, cast: Cast
+) -> None:
+    ref = await _action(services, cast)
+    claimants: list[Actor] = []
+    for i in range(20):
+        handle = f"socio{i}"
+        await services.members.add_member(handle=handle, name=f"Socio {i}", entity="APFU")
+        await services.members.grant_role(mesa="forestal", handle=handle, role="private_rep")
+        claimants.append((await services.members.identify(handle=handle)).actor())
+
+    results = await asyncio.gather(
+        *(services.actions.claim(actor=a, ref=ref) for a in claimants), return_exceptions=True
+    )
+    winners = [r for r in results if not isinstance(r, BaseException)]
+    losers = [r for r in results if isinstance(r, BaseException)]
+    assert len(winners) == 1
+    assert all(isinstance(r, AlreadyClaimed) for r in losers), losers
+    owner = winners[0].owner
+    assert owner is not None
+    assert {r.params["owner"] for r in losers if isinstance(r, AlreadyClaimed)} == {owner.name}
+    report = await _verify(services)
+    assert report.ok, report.problems
+
+
+async def _verify(services: Services):  # type: ignore[no-untyped-def]
+    from bot.core import audit
+
+    async with services.db.read() as s:
+        return await audit.verify(s)
+
+
+async def test_assigned_to_an_entity_only_its_people_claim(services: Services, cast: Cast) -> None:
+    ref = await _action(services, cast)
+    await services.actions.assign(actor=cast.rosa, ref=ref, to="SERFOR")
+    with pytest.raises(AssignedElsewhere):
+        await services.actions.claim(actor=cast.lucia, ref=ref)
+    confirmed = await services.actions.confirm(actor=cast.jorge, ref=ref, due="en 3 días")
+    assert confirmed.owner is not None and confirmed.owner.name == "Jorge Salas"
+
+
+async def test_a_moved_due_date_keeps_its_history_and_overdue_counts_days(
+    services: Services, cast: Cast, clock: ManualClock
+) -> None:
+    ref = await _action(services, cast)
+    await services.actions.claim(actor=cast.jorge, ref=ref)
+    await services.actions.confirm(actor=cast.jorge, ref=ref, due="viernes")
+    moved = await services.actions.move_due(
+        actor=cast.jorge, ref=ref, due="lunes 18 de enero", reason="falta la firma"
+    )
+    assert (moved.first_due_on, moved.due_on, moved.slips) == (
+        date(2027, 1, 15), date(2027, 1, 18), 1
+    )
+    clock.advance(timedelta(days=10))
+    overdue = await services.reading.overdue(actor=cast.tom)
+    assert [(a.ref, a.days_overdue) for a in overdue] == [(ref, 3)]
+
+
+async def test_only_owner_entity_or_coordinator_updates_an_action(
+    services: Services, cast: Cast
+) -> None:
+    ref = await _action(services, cast)
+    await services.actions.claim(actor=cast.jorge, ref=ref)
+    await services.actions.confirm(actor=cast.jorge, ref=ref, due="viernes")
+    with pytest.raises(Forbidden):
+        await services.actions.mark_blocked(actor=cast.maria, ref=ref, reason=BlockedReason.BUDGET)
+    blocked = await services.actions.mark_blocked(
+        actor=cast.jorge, ref=ref, reason=BlockedReason.BUDGET, detail="sin partida"
+    )
+    assert (blocked.status, blocked.blocked_reason) == ("blocked", "budget")
+    done = await services.actions.mark_done(actor=cast.rosa, ref=ref)
+    assert done.status == "done"
+
+
+async def test_another_mesas_action_is_not_found(services: Services, cast: Cast) -> None:
+    await services.bottlenecks.log(actor=cast.other_mesa_rosa, text="Acuícola")
+    await services.actions.propose(actor=cast.other_mesa_rosa, bottleneck_ref="P-1", text="X")
+    with pytest.raises(NotFound):
+        await services.actions.claim(actor=cast.jorge, ref="A-1")
+
+
+async def test_progress_is_kept_with_author(services: Services, cast: Cast) -> None:
+    ref = await _action(services, cast)
+    posted = await services.progress.post(actor=cast.jorge, ref=ref, text="Borrador listo")
+    assert (posted.ref, posted.author.name, posted.author.entity) == (ref, "Jorge Salas", "SERFOR")
+    detail = await services.reading.bottleneck(actor=cast.maria, ref="P-1")
+    assert [p.text for p in detail.progress] == ["Borrador listo"]
