@@ -30,6 +30,7 @@ class MesaChoice:
     slug: str
     name: str
     role: str
+    timezone: str
 
 
 @dataclass(frozen=True)
@@ -42,14 +43,17 @@ class Identity:
     language: str
     mesas: list[MesaChoice]
 
-    def actor(self, slug: str | None = None) -> Actor:
-        """The actor in the named mesa, or in the only one they belong to."""
+    def mesa(self, slug: str | None = None) -> MesaChoice:
+        """The named mesa, or the only one they belong to."""
         if slug is None and len(self.mesas) == 1:
-            return Actor(member_id=self.member_id, mesa_id=self.mesas[0].mesa_id)
+            return self.mesas[0]
         for choice in self.mesas:
             if choice.slug == slug:
-                return Actor(member_id=self.member_id, mesa_id=choice.mesa_id)
+                return choice
         raise UnknownMesa(slug=slug or "", choices=[c.slug for c in self.mesas])
+
+    def actor(self, slug: str | None = None) -> Actor:
+        return Actor(member_id=self.member_id, mesa_id=self.mesa(slug).mesa_id)
 
 
 def _choice(value: str, allowed: type[Role] | type[MesaKind] | type[Cadence], field: str) -> str:
@@ -198,7 +202,8 @@ class Members(UseCases):
                 .order_by(col(Mesa.slug))
             )
             choices = [
-                MesaChoice(mesa_id=mesa.id, slug=mesa.slug, name=mesa.name, role=ms.role)
+                MesaChoice(mesa_id=mesa.id, slug=mesa.slug, name=mesa.name, role=ms.role,
+                           timezone=mesa.timezone)
                 for ms, mesa in rows if mesa.id is not None
             ]
             return Identity(member_id=member.id, handle=member.handle, name=member.name,

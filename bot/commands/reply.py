@@ -1,0 +1,48 @@
+"""A reply as structure, not markup: lines with a role, and buttons that carry commands.
+
+Each face renders it (plain text, Telegram HTML with every line escaped, Block Kit), so
+no user text ever reaches a platform as formatting.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Style(StrEnum):
+    TITLE = "title"
+    HEADING = "heading"
+    TEXT = "text"
+    ITEM = "item"
+    SUBITEM = "subitem"
+    NOTE = "note"
+    ERROR = "error"
+
+
+@dataclass(frozen=True)
+class Line:
+    text: str
+    style: Style = Style.TEXT
+
+
+@dataclass(frozen=True)
+class Button:
+    """A tap that stands for a command, so a face without buttons can show the command."""
+
+    label: str
+    command: str
+
+
+@dataclass
+class Reply:
+    lines: list[Line] = field(default_factory=list)
+    buttons: list[Button] = field(default_factory=list)
+
+    def add(self, text: str, style: Style = Style.TEXT) -> Reply:
+        self.lines.append(Line(text, style))
+        return self
+
+    @property
+    def is_error(self) -> bool:
+        return any(line.style is Style.ERROR for line in self.lines)
