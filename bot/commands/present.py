@@ -64,7 +64,7 @@ class Presenter:
         if action.due_on is not None:
             parts.append(self.t("action.due_short", due=short_date(self.lang, action.due_on)))
         if action.days_overdue:
-            parts.append(self.t("action.overdue", days=action.days_overdue))
+            parts.append(self.overdue_words(action.days_overdue))
         if action.slips:
             parts.append(self.t("action.slipped", slips=action.slips))
         if action.status == ActionStatus.BLOCKED:
@@ -72,6 +72,14 @@ class Presenter:
             detail = f" ({action.blocked_detail})" if action.blocked_detail else ""
             parts.append(self.t("action.blocked_why", reason=reason + detail))
         return " · ".join(parts)
+
+    def overdue_words(self, days: int) -> str:
+        return self.t("action.overdue_one") if days == 1 else self.t("action.overdue", days=days)
+
+    def compact_line(self, action: ActionView, fact: str) -> str:
+        """Reference, short text, owner and the one fact a section is about."""
+        owner = self.person(action.owner) if action.owner else action.owner_entity or "—"
+        return f"{action.ref} «{_clip(action.text, 50)}» · {owner} · {fact}"
 
     def progress_line(self, item: ProgressView) -> str:
         return self.t("progress.line", ref=item.ref, when=self.stamp(item.at),
@@ -98,7 +106,7 @@ class Presenter:
             reply.add(self.t("bottleneck.next_no_session"))
         return reply
 
-    def triaged(self, view: BottleneckView, excluded: str | None) -> Reply:
+    def triaged(self, view: BottleneckView) -> Reply:
         reply = Reply().add(self.t(
             "bottleneck.triaged", ref=view.ref,
             owner_class=label(self.lang, "owner_class", view.owner_class),
@@ -109,8 +117,8 @@ class Presenter:
                          priority=view.priority))
         if view.responsible_entity:
             reply.add(self.t("bottleneck.responsible", entity=view.responsible_entity))
-        if excluded:
-            reply.add(self.t("bottleneck.excluded", reason=self.t(f"excluded.{excluded}")),
+        if view.excluded:
+            reply.add(self.t("bottleneck.excluded", reason=self.t(f"excluded.{view.excluded}")),
                       Style.NOTE)
         elif not view.in_focus:
             command = self.t("bottleneck.can_prioritize", ref=view.ref)
@@ -205,7 +213,7 @@ class Presenter:
         reply = Reply().add(self.t("action.proposed", ref=view.ref, bottleneck=view.bottleneck_ref,
                                    text=view.text))
         reply.add(self.t("action.proposed_next", ref=view.ref), Style.NOTE)
-        reply.buttons.append(Button(self.t("help.claim").split(":")[0], f"/claim {view.ref}"))
+        reply.buttons.append(Button(self.t("button.claim"), f"/claim {view.ref}"))
         return reply
 
     def claimed(self, view: ActionView, *, actor_role: str) -> Reply:
@@ -242,8 +250,9 @@ class Presenter:
         return Reply().add(self.t("action.blocked", ref=view.ref,
                                   reason=label(self.lang, "blocked_reason", view.blocked_reason)))
 
-    def due_moved(self, view: ActionView, old: date | None) -> Reply:
+    def due_moved(self, view: ActionView) -> Reply:
         assert view.due_on is not None
+        old = view.previous_due_on
         return Reply().add(self.t("action.due_moved", ref=view.ref, due=self.day(view.due_on),
                                   old=self.day(old) if old else "—", slips=view.slips))
 
@@ -300,20 +309,32 @@ class Presenter:
         if not agenda.prioritized:
             reply.add(self.t("agenda.none"), Style.ITEM)
         self._section(reply, "agenda.due", [
-            ("✓ " if a.status == ActionStatus.DONE else "✗ ") + self.action_line(a)
+            ("✓ " if a.status == ActionStatus.DONE else "✗ ") + self.compact_line(
+                a, self.t("agenda.done_mark") if a.status == ActionStatus.DONE
+                else short_date(self.lang, a.due_on) if a.due_on else "—")
             for a in agenda.due
         ], always=True)
-        self._section(reply, "agenda.overdue", [self.action_line(a) for a in agenda.overdue],
-                      always=True)
-        self._section(reply, "agenda.blocked", [self.action_line(a) for a in agenda.blocked],
-                      always=True)
+        self._section(reply, "agenda.overdue", [
+            self.compact_line(a, " · ".join(
+                [self.overdue_words(a.days_overdue)]
+                + ([self.t("action.slipped", slips=a.slips)] if a.slips else [])
+            ))
+            for a in agenda.overdue
+        ], always=True)
+        self._section(reply, "agenda.blocked", [
+            self.compact_line(a, label(self.lang, "blocked_reason", a.blocked_reason)
+                              + (f": {a.blocked_detail}" if a.blocked_detail else ""))
+            for a in agenda.blocked
+        ], always=True)
         self._section(reply, "agenda.triage", [
             self.t("matrix.item_untriaged", ref=v.ref, title=_clip(v.title),
                    reporter=self.person(v.reporter))
             for v in agenda.awaiting_triage
         ], always=True)
-        self._section(reply, "agenda.confirm",
-                      [self.action_line(a) for a in agenda.awaiting_confirmation], always=True)
+        self._section(reply, "agenda.confirm", [
+            self.compact_line(a, label(self.lang, "action_status", a.status))
+            for a in agenda.awaiting_confirmation
+        ], always=True)
         momentum = agenda.momentum
         reply.add(self.t("agenda.momentum"), Style.HEADING)
         reply.add(self.t("agenda.momentum_line", cadence=self.t(f"cadence.{momentum.cadence}"),
@@ -334,6 +355,28 @@ class Presenter:
         reply.add(self.t(heading_key), Style.HEADING)
         for item in items or [self.t("agenda.none")]:
             reply.add(item, Style.ITEM)
+
+    # notifications
+
+    def notice(self, kind: str, params: dict[str, Any]) -> Reply:
+        """An outbox notification, worded for its reader."""
+        p = {k: ("—" if v is None else v) for k, v in params.items()}
+        if isinstance(params.get("due_on"), str):
+            p["due"] = self.day(date.fromisoformat(params["due_on"]))
+        if isinstance(params.get("starts_at"), str):
+            p["when"] = self.when(datetime.fromisoformat(params["starts_at"]))
+        if "owner_class" in params:
+            p["owner_class"] = label(self.lang, "owner_class", params["owner_class"])
+        if "request_kind" in params:
+            p["request_kind"] = label(self.lang, "request_kind", params["request_kind"])
+        if kind == "action_blocked":
+            p["reason"] = label(self.lang, "blocked_reason", params.get("reason"))
+        if kind == "action_assigned":
+            p["who"] = params.get("owner") or params.get("entity") or "—"
+        reply = Reply().add(self.t(f"notice.{kind}", **p))
+        if kind == "action_proposed":
+            reply.buttons.append(Button(self.t("button.claim"), f"/claim {p['ref']}"))
+        return reply
 
     # help, language, errors
 

@@ -48,7 +48,15 @@ from bot.core.errors import (
 from bot.core.notices import notify
 from bot.core.permissions import Op
 from bot.core.views import ActionView
-from bot.storage.tables import Action, Bottleneck, DueDateChange, Entity, Member, Membership
+from bot.storage.tables import (
+    Action,
+    Bottleneck,
+    DueDateChange,
+    Entity,
+    Member,
+    Membership,
+    ProgressUpdate,
+)
 
 ACTION_MAX = 500
 REASON_MAX = 500
@@ -254,6 +262,11 @@ class Actions(UseCases):
             row.blocked_reason = None
             row.done_at = row.updated_at = now
             s.add(row)
+            if note:
+                s.add(ProgressUpdate(
+                    mesa_id=acting.mesa_id, action_id=row.id, bottleneck_id=row.bottleneck_id,
+                    author_id=acting.member_id, text=note, source=source[:200], at=now,
+                ))
             await audit.record(
                 s, at=now, mesa_id=acting.mesa_id, actor_id=acting.member_id,
                 kind="action.done", subject=f"A-{row.number}", source=source,

@@ -131,7 +131,9 @@ class Agendas(UseCases):
                     held_last_90_days=await held_since(
                         s, mesa_id, now - timedelta(days=MOMENTUM_DAYS)
                     ),
-                    expected_last_90_days=MOMENTUM_DAYS // cadence.days,
+                    expected_last_90_days=min(
+                        MOMENTUM_DAYS, (now - acting.mesa.created_at).days
+                    ) // cadence.days,
                     resolved_since_last_session=int(resolved),
                     last_held=session_view(previous) if previous else None,
                 ),

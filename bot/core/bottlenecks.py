@@ -43,6 +43,7 @@ from bot.core.errors import (
 )
 from bot.core.notices import notify
 from bot.core.permissions import Op
+from bot.core.rules import not_prioritizable_reason
 from bot.core.sessions import next_session, session_view
 from bot.core.views import BottleneckView, SessionView
 from bot.storage.tables import Bottleneck
@@ -78,17 +79,6 @@ def split_title(text: str) -> tuple[str, str]:
         return first, rest.strip()
     cut = first[: TITLE_MAX - 1].rsplit(" ", 1)[0].rstrip(" ,.;:")
     return cut + "…", text.strip()
-
-
-def not_prioritizable_reason(row: Bottleneck) -> str | None:
-    """Why the method keeps this out of the prioritized few, if it does."""
-    if row.status == BottleneckStatus.REPORTED:
-        return "untriaged"
-    if row.request_kind != RequestKind.PRODUCTIVITY:
-        return row.request_kind
-    if row.owner_class != OwnerClass.MP:
-        return row.owner_class
-    return None
 
 
 async def _in_focus(session: AsyncSession, mesa_id: int) -> list[Bottleneck]:

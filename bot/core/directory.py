@@ -14,6 +14,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core.enums import ActionStatus
+from bot.core.rules import not_prioritizable_reason
 from bot.core.views import ActionView, BottleneckView, Person
 from bot.storage.tables import (
     Action,
@@ -80,6 +81,7 @@ class Directory:
             status_reason=row.status_reason,
             duplicate_of=f"P-{duplicate_of}" if duplicate_of is not None else None,
             created_at=row.created_at,
+            excluded=not_prioritizable_reason(row),
         )
 
     async def actions(
@@ -120,6 +122,7 @@ class Directory:
             owner_entity=self.entity_name(row.owner_entity_id),
             due_on=row.due_on,
             first_due_on=changes[0].new_due_on if changes else row.due_on,
+            previous_due_on=changes[-1].old_due_on if changes else None,
             slips=max(0, len(changes) - 1),
             blocked_reason=row.blocked_reason,
             blocked_detail=row.blocked_detail,

@@ -8,12 +8,12 @@ from datetime import datetime
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.core.bottlenecks import not_prioritizable_reason
 from bot.core.context import Acting, Actor, UseCases, get_bottleneck, load_acting
 from bot.core.directory import Directory
 from bot.core.enums import CLOSED_BOTTLENECK, IN_FOCUS, ActionStatus, BottleneckStatus
 from bot.core.permissions import Op
 from bot.core.progress import progress_views
+from bot.core.rules import not_prioritizable_reason
 from bot.core.views import (
     ActionView,
     BottleneckDetail,

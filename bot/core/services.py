@@ -9,6 +9,7 @@ from bot.core.agenda import Agendas
 from bot.core.bottlenecks import Bottlenecks
 from bot.core.clock import Clock
 from bot.core.members import Members
+from bot.core.notices import Outbox
 from bot.core.progress import Progress
 from bot.core.reading import Reading
 from bot.core.sessions import Sessions
@@ -26,6 +27,7 @@ class Services:
     sessions: Sessions
     agendas: Agendas
     reading: Reading
+    outbox: Outbox
 
     @classmethod
     def build(cls, *, db: Database, clock: Clock) -> Services:
@@ -39,4 +41,5 @@ class Services:
             sessions=Sessions(db=db, clock=clock),
             agendas=Agendas(db=db, clock=clock),
             reading=Reading(db=db, clock=clock),
+            outbox=Outbox(db=db, clock=clock),
         )

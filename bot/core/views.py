@@ -34,6 +34,8 @@ class BottleneckView:
     status_reason: str
     duplicate_of: str | None
     created_at: datetime
+    excluded: str | None = None
+    """Why the method keeps it out of the prioritized few (subsidy, yp...), if it does."""
 
     @property
     def priority(self) -> int | None:
@@ -58,6 +60,7 @@ class ActionView:
     owner_entity: str | None
     due_on: date | None
     first_due_on: date | None
+    previous_due_on: date | None
     slips: int
     blocked_reason: str | None
     blocked_detail: str

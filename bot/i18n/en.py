@@ -103,6 +103,8 @@ MESSAGES: dict[str, str] = {
     "action.owner": "{owner}",
     "action.due_short": "due {due}",
     "action.overdue": "{days} days overdue",
+    "action.overdue_one": "1 day overdue",
+    "button.claim": "Claim",
     "action.slipped": "date moved {slips} time(s)",
     "action.blocked_why": "blocked: {reason}",
     # progress

@@ -44,7 +44,7 @@ MESSAGES: dict[str, str] = {
     "op.assign": "asignar acciones", "op.post_progress": "registrar avances",
     "op.update_action": "actualizar esta acción", "op.schedule_session": "programar sesiones",
     "op.compile_agenda": "preparar la agenda",
-    "session_kind.regular": "sesión", "session_kind.high_level": "sesión de alto nivel",
+    "session_kind.regular": "Sesión", "session_kind.high_level": "Sesión de alto nivel",
     "session_status.scheduled": "programada", "session_status.held": "realizada",
     "session_status.cancelled": "cancelada",
     "excluded.subsidy": "es un pedido de subsidio o exoneración; la mesa trabaja en productividad",
@@ -103,6 +103,8 @@ MESSAGES: dict[str, str] = {
     "action.owner": "{owner}",
     "action.due_short": "vence {due}",
     "action.overdue": "{days} días de atraso",
+    "action.overdue_one": "1 día de atraso",
+    "button.claim": "Tomar",
     "action.slipped": "fecha cambiada {slips} vez/veces",
     "action.blocked_why": "bloqueada: {reason}",
     # progress
@@ -224,8 +226,8 @@ MESSAGES: dict[str, str] = {
     "notice.session_scheduled": "Sesión {number} programada: {when}.",
     "notice.session_cancelled": "La sesión {number} del {when} fue cancelada.",
     # console
-    "console.to_chat": "a {audience} de la {mesa}",
-    "console.to_member": "mensaje privado a {name}",
+    "console.to_chat": "para {audience} de la {mesa}",
+    "console.to_member": "mensaje privado para {name}",
     "audience.ground": "el grupo", "audience.team": "el equipo",
     "audience.high_level": "el canal de alto nivel",
 }

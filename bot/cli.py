@@ -1,0 +1,130 @@
+"""``mesabot``: the demo, the console face, and the administrator's commands."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+
+from bot.app import build_services, configure_logging
+from bot.core import audit
+from bot.core.errors import DomainError
+from bot.core.services import Services
+from bot.settings import Settings
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="mesabot", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    sub.add_parser("demo", help="play a week of the Mesa Forestal on a temporary database")
+
+    console = sub.add_parser("console", help="talk to the bot from a terminal")
+    console.add_argument("--as", dest="handle", required=True, help="the member's handle")
+    console.add_argument("--mesa", help="the mesa's slug, if the member is in several")
+
+    db = sub.add_parser("db", help="database administration")
+    db.add_argument("action", choices=["upgrade"])
+
+    entity = sub.add_parser("entity", help="organisations")
+    entity_sub = entity.add_subparsers(dest="action", required=True)
+    add = entity_sub.add_parser("add")
+    add.add_argument("name", help="short name people type, e.g. SERFOR")
+    add.add_argument("--full-name", default="")
+    add.add_argument("--public", action="store_true", help="a public entity")
+
+    mesa = sub.add_parser("mesa", help="mesas")
+    mesa_sub = mesa.add_subparsers(dest="action", required=True)
+    create = mesa_sub.add_parser("create")
+    create.add_argument("slug")
+    create.add_argument("name")
+    create.add_argument("--kind", default="sector", choices=["sector", "factor"])
+    create.add_argument("--convener", help="the convening entity's short name")
+    create.add_argument("--region", default="")
+    create.add_argument("--timezone", default="America/Lima")
+    create.add_argument("--country", default="PE", help="whose holidays are not working days")
+    create.add_argument("--language", default="es", choices=["es", "en"])
+    create.add_argument("--cadence", default="weekly", choices=["weekly", "biweekly"])
+    create.add_argument("--priority-limit", type=int, default=4)
+
+    member = sub.add_parser("member", help="members and their roles")
+    member_sub = member.add_subparsers(dest="action", required=True)
+    madd = member_sub.add_parser("add")
+    madd.add_argument("handle")
+    madd.add_argument("name")
+    madd.add_argument("--entity")
+    madd.add_argument("--language", default="es", choices=["es", "en"])
+    madd.add_argument("--telegram-id", type=int)
+    madd.add_argument("--slack-id")
+    role = member_sub.add_parser("role", help="give a member a role in a mesa")
+    role.add_argument("handle")
+    role.add_argument("mesa")
+    role.add_argument("role", choices=["private_rep", "public_official", "coordinator",
+                                       "high_level", "observer"])
+
+    audit_cmd = sub.add_parser("audit", help="the audit trail")
+    audit_cmd.add_argument("action", choices=["verify"])
+    return parser
+
+
+async def _admin(args: argparse.Namespace, services: Services) -> int:
+    from bot.storage.migrate import upgrade
+
+    if args.command == "db":
+        await upgrade(services.db)
+        print("Database is up to date.")
+    elif args.command == "console":
+        from bot.handlers.console import repl
+
+        await repl(services, handle=args.handle, mesa=args.mesa)
+    elif args.command == "entity":
+        name = await services.members.create_entity(
+            name=args.name, full_name=args.full_name, is_public=args.public
+        )
+        print(f"Entity {name} created.")
+    elif args.command == "mesa":
+        slug = await services.members.create_mesa(
+            slug=args.slug, name=args.name, kind=args.kind, convener=args.convener,
+            region=args.region, timezone=args.timezone, country=args.country,
+            language=args.language, cadence=args.cadence, priority_limit=args.priority_limit,
+        )
+        print(f"Mesa {slug} created.")
+    elif args.command == "member" and args.action == "add":
+        handle = await services.members.add_member(
+            handle=args.handle, name=args.name, entity=args.entity, language=args.language,
+            telegram_user_id=args.telegram_id, slack_user_id=args.slack_id,
+        )
+        print(f"Member {handle} added.")
+    elif args.command == "member":
+        await services.members.grant_role(mesa=args.mesa, handle=args.handle, role=args.role)
+        print(f"{args.handle} is {args.role} in {args.mesa}.")
+    elif args.command == "audit":
+        async with services.db.read() as s:
+            report = await audit.verify(s)
+        print(f"{report.chains} chains, {report.events} events checked.")
+        for problem in report.problems:
+            print(f"BROKEN {problem}")
+        return 0 if report.ok else 1
+    return 0
+
+
+async def _run(args: argparse.Namespace, settings: Settings) -> int:
+    if args.command == "demo":
+        from bot.demo import play
+
+        return 0 if await play(sys.stdout) else 1
+    services = build_services(settings.database_url)
+    try:
+        return await _admin(args, services)
+    except DomainError as error:
+        print(f"error: {error.code} {error.params}", file=sys.stderr)
+        return 2
+    finally:
+        await services.db.dispose()
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = _parser().parse_args(argv)
+    settings = Settings()
+    configure_logging(settings)
+    sys.exit(asyncio.run(_run(args, settings)))

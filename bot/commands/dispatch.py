@@ -1,0 +1,68 @@
+"""A line of text from a known person into one reply, in their language.
+
+The one entry point every face calls. Domain errors become clear answers; an unexpected
+failure is logged and answered politely, and its transaction has already rolled back, so
+nothing is ever half-written.
+"""
+
+from __future__ import annotations
+
+import logging
+from zoneinfo import ZoneInfo
+
+from bot.commands.parse import Usage, split_command
+from bot.commands.present import Presenter
+from bot.commands.reply import Reply
+from bot.commands.run import HANDLERS, Call
+from bot.commands.words import find
+from bot.core.errors import DomainError
+from bot.core.members import Identity
+from bot.core.services import Services
+from bot.i18n import lang_of
+
+log = logging.getLogger(__name__)
+
+#: Longer input is refused before any parsing; the core has tighter limits per field.
+MAX_INPUT = 20_000
+DEFAULT_TZ = ZoneInfo("America/Lima")
+
+
+class Dispatcher:
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    async def handle(
+        self, identity: Identity, text: str, *, mesa: str | None = None, source: str = ""
+    ) -> Reply:
+        """Answer one command typed by ``identity`` in ``mesa`` (or their only mesa)."""
+        say = Presenter(lang_of(identity.language), DEFAULT_TZ)
+        try:
+            choice = identity.mesa(mesa)
+        except DomainError as error:
+            return say.domain_error(error)
+        say = Presenter(say.lang, ZoneInfo(choice.timezone))
+        if len(text) > MAX_INPUT:
+            return say.error("too_long", length=len(text), limit=MAX_INPUT)
+        word, args = split_command(text)
+        if word is None:
+            return say.error("not_a_command")
+        command = find(word)
+        if command is None:
+            return say.error("unknown_command", word=word[:40])
+        call = Call(
+            services=self.services,
+            actor=identity.actor(choice.slug),
+            role=choice.role,
+            say=say,
+            args=args,
+            source=source,
+        )
+        try:
+            return await HANDLERS[command.name](call)
+        except Usage:
+            return say.error("usage", usage=say.t(f"help.{command.name}"))
+        except DomainError as error:
+            return say.domain_error(error)
+        except Exception:
+            log.exception("command failed: %s (source %s)", command.name, source)
+            return say.error("internal")

@@ -1,0 +1,201 @@
+"""From what people type to the values the core takes. Lenient in order and accents,
+strict in meaning: a word that is not understood is named back, never guessed."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot.commands.words import fold
+from bot.core.enums import BlockedReason, OwnerClass, RequestKind, RootCause
+from bot.core.errors import BadTriage
+
+_REF = re.compile(r"^[PpAaSs]-?\d{1,7}$")
+
+
+class Usage(Exception):
+    """The command lacks something it needs; the face shows its usage line."""
+
+
+def split_command(text: str) -> tuple[str | None, str]:
+    """``("/tomar", "A-12")`` from "/tomar A-12"; ``(None, text)`` when not a command."""
+    stripped = text.strip()
+    if not stripped.startswith("/"):
+        return None, stripped
+    head, _, rest = stripped.partition(" ")
+    if "\n" in head:
+        head, _, more = head.partition("\n")
+        rest = more + (" " + rest if rest else "")
+    return head, rest.strip()
+
+
+def is_ref(token: str) -> bool:
+    return bool(_REF.match(token.strip(".,;:")))
+
+
+def first_ref(args: str) -> tuple[str, str]:
+    """The leading reference and the rest of the text."""
+    head, _, rest = args.strip().partition(" ")
+    if not head:
+        raise Usage()
+    return head.strip(".,;:"), rest.strip()
+
+
+_OWNER = {"mp": OwnerClass.MP, "yp": OwnerClass.YP}
+_KIND = {
+    "productividad": RequestKind.PRODUCTIVITY, "productivity": RequestKind.PRODUCTIVITY,
+    "subsidio": RequestKind.SUBSIDY, "subsidy": RequestKind.SUBSIDY,
+    "exoneracion": RequestKind.SUBSIDY, "tax": RequestKind.SUBSIDY,
+    "declarativa": RequestKind.DECLARATORY, "declarativo": RequestKind.DECLARATORY,
+    "declaratory": RequestKind.DECLARATORY,
+}
+_CAUSE = {
+    "ley": RootCause.LAW, "law": RootCause.LAW,
+    "regulacion": RootCause.REGULATION, "reglamento": RootCause.REGULATION,
+    "regulation": RootCause.REGULATION,
+    "implementacion": RootCause.IMPLEMENTATION, "implementation": RootCause.IMPLEMENTATION,
+    "infraestructura": RootCause.INFRASTRUCTURE, "infrastructure": RootCause.INFRASTRUCTURE,
+    "financiamiento": RootCause.FINANCING, "financing": RootCause.FINANCING,
+    "capacidad": RootCause.CAPACITY, "capacidades": RootCause.CAPACITY,
+    "capacity": RootCause.CAPACITY, "otra": RootCause.OTHER, "otro": RootCause.OTHER,
+    "other": RootCause.OTHER,
+}
+_IMPACT = ("impacto", "impact", "i")
+_EASE = ("facilidad", "ease", "f", "e")
+_REASONS = {
+    "presupuesto": BlockedReason.BUDGET, "budget": BlockedReason.BUDGET,
+    "desacuerdo": BlockedReason.DISAGREEMENT, "disagreement": BlockedReason.DISAGREEMENT,
+    "politico": BlockedReason.POLITICAL, "politica": BlockedReason.POLITICAL,
+    "political": BlockedReason.POLITICAL, "otro": BlockedReason.OTHER,
+    "other": BlockedReason.OTHER,
+}
+
+
+@dataclass
+class Triage:
+    owner_class: OwnerClass | None = None
+    root_cause: RootCause | None = None
+    request_kind: RequestKind = RequestKind.PRODUCTIVITY
+    impact: int | None = None
+    ease: int | None = None
+    entity: str | None = None
+
+
+def _score(token: str) -> int:
+    if not token.isdigit() or not 1 <= int(token) <= 5:
+        raise BadTriage(value=token)
+    return int(token)
+
+
+def parse_triage(args: str) -> Triage:
+    """"MP implementación impacto 5 facilidad 4 SERFOR", in any order; "5 4" also works
+    (impact, then ease), as do "impacto=5" and "i5"."""
+    tokens = re.sub(r"[=:,;]", " ", args).split()
+    triage = Triage()
+    loose_numbers: list[int] = []
+    index = 0
+    while index < len(tokens):
+        raw = tokens[index]
+        word = fold(raw)
+        nxt = tokens[index + 1] if index + 1 < len(tokens) else ""
+        if word in _OWNER:
+            triage.owner_class = _OWNER[word]
+        elif word in _CAUSE:
+            triage.root_cause = _CAUSE[word]
+        elif word in _KIND:
+            triage.request_kind = _KIND[word]
+        elif word in _IMPACT and nxt:
+            triage.impact = _score(nxt)
+            index += 1
+        elif word in _EASE and nxt:
+            triage.ease = _score(nxt)
+            index += 1
+        elif re.fullmatch(r"[ie]\d", word) or re.fullmatch(r"f\d", word):
+            score = _score(word[1:])
+            if word[0] == "i":
+                triage.impact = score
+            else:
+                triage.ease = score
+        elif word.isdigit():
+            loose_numbers.append(_score(word))
+        elif triage.entity is None and re.fullmatch(r"[\w.-]{2,60}", raw):
+            triage.entity = raw
+        else:
+            raise BadTriage(value=raw[:40])
+        index += 1
+    for number in loose_numbers:
+        if triage.impact is None:
+            triage.impact = number
+        elif triage.ease is None:
+            triage.ease = number
+        else:
+            raise BadTriage(value=str(number))
+    for name, value in (("MP/YP", triage.owner_class), ("causa/cause", triage.root_cause),
+                        ("impacto/impact", triage.impact), ("facilidad/ease", triage.ease)):
+        if value is None:
+            raise BadTriage(value=name)
+    return triage
+
+
+def parse_blocked(args: str) -> tuple[BlockedReason, str]:
+    """"presupuesto falta partida" -> (budget, "falta partida"); an unknown first word
+    means another reason, and the whole text is kept as the detail."""
+    head, _, rest = args.strip().partition(" ")
+    reason = _REASONS.get(fold(head))
+    if reason is None:
+        if not args.strip():
+            raise Usage()
+        return BlockedReason.OTHER, args.strip()
+    return reason, rest.strip()
+
+
+_REASON_SPLIT = re.compile(r"\s*(?:,|;|\s+porque\s+|\s+because\s+|\s+motivo:?\s+)\s*", re.I)
+
+
+def parse_deadline(args: str) -> tuple[str, str]:
+    """"el lunes, falta la firma" -> ("el lunes", "falta la firma")."""
+    parts = _REASON_SPLIT.split(args.strip(), maxsplit=1)
+    if len(parts) < 2 or not parts[0] or not parts[1]:
+        raise Usage()
+    return parts[0], parts[1]
+
+
+_HELD = {"realizada", "realizado", "hecha", "held", "done"}
+_CANCELLED = {"cancelada", "cancelado", "cancelar", "cancel", "cancelled", "canceled"}
+_HIGH_LEVEL = re.compile(r"^(?:alto nivel|alto-nivel|high level|high-level)\s+", re.I)
+
+
+@dataclass(frozen=True)
+class SessionCommand:
+    verb: str  # list, schedule, held, cancelled
+    when: str = ""
+    number: int = 0
+    high_level: bool = False
+
+
+def parse_session(args: str) -> SessionCommand:
+    text = args.strip()
+    if not text:
+        return SessionCommand("list")
+    tokens = text.split()
+    number = tokens[0].upper().removeprefix("S-").removeprefix("S")
+    if len(tokens) == 2 and number.isdigit():
+        status = fold(tokens[1])
+        if status in _HELD:
+            return SessionCommand("held", number=int(number))
+        if status in _CANCELLED:
+            return SessionCommand("cancelled", number=int(number))
+    high_level = bool(_HIGH_LEVEL.match(text))
+    return SessionCommand("schedule", when=_HIGH_LEVEL.sub("", text), high_level=high_level)
+
+
+_INSTEAD = re.compile(r"\b(?:en lugar de|en vez de|por|instead of|replacing|replace)\b", re.I)
+
+
+def parse_prioritize(args: str) -> tuple[str, str | None]:
+    tokens = [t for t in _INSTEAD.sub(" ", args).split() if t]
+    if not tokens:
+        raise Usage()
+    if len(tokens) > 2:
+        raise Usage()
+    return tokens[0], tokens[1] if len(tokens) == 2 else None

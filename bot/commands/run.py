@@ -1,0 +1,239 @@
+"""One function per command: parse the arguments, make one core call, present the result.
+
+Every face calls these through :class:`bot.commands.dispatch.Dispatcher`; none of them
+holds a business rule.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from bot.commands import parse
+from bot.commands.parse import Usage
+from bot.commands.present import Presenter
+from bot.commands.reply import Reply
+from bot.commands.words import COMMANDS
+from bot.core.context import Actor
+from bot.core.enums import SessionKind, SessionStatus
+from bot.core.services import Services
+from bot.i18n import lang_of
+
+
+@dataclass(frozen=True)
+class Call:
+    """One command as typed, with who typed it and where."""
+
+    services: Services
+    actor: Actor
+    role: str
+    say: Presenter
+    args: str
+    source: str
+
+
+Handler = Callable[[Call], Awaitable[Reply]]
+
+
+def _text(args: str) -> str:
+    if not args.strip():
+        raise Usage()
+    return args
+
+
+async def bottleneck(c: Call) -> Reply:
+    logged = await c.services.bottlenecks.log(actor=c.actor, text=_text(c.args), source=c.source)
+    return c.say.logged(logged)
+
+
+async def matrix(c: Call) -> Reply:
+    return c.say.matrix(await c.services.reading.matrix(actor=c.actor))
+
+
+async def show(c: Call) -> Reply:
+    ref, _ = parse.first_ref(c.args)
+    return c.say.detail(await c.services.reading.bottleneck(actor=c.actor, ref=ref))
+
+
+async def triage(c: Call) -> Reply:
+    ref, rest = parse.first_ref(c.args)
+    if not rest:
+        raise Usage()
+    t = parse.parse_triage(rest)
+    assert t.owner_class and t.root_cause and t.impact and t.ease
+    view = await c.services.bottlenecks.triage(
+        actor=c.actor, ref=ref, owner_class=t.owner_class, root_cause=t.root_cause,
+        impact=t.impact, ease=t.ease, request_kind=t.request_kind,
+        responsible_entity=t.entity, source=c.source,
+    )
+    return c.say.triaged(view)
+
+
+async def prioritize(c: Call) -> Reply:
+    ref, replacing = parse.parse_prioritize(c.args)
+    result = await c.services.bottlenecks.prioritize(
+        actor=c.actor, ref=ref, replacing=replacing, source=c.source
+    )
+    return c.say.prioritized(result)
+
+
+async def deprioritize(c: Call) -> Reply:
+    ref, _ = parse.first_ref(c.args)
+    view = await c.services.bottlenecks.deprioritize(actor=c.actor, ref=ref, source=c.source)
+    return c.say.bottleneck_status("bottleneck.deprioritized", view)
+
+
+async def reject(c: Call) -> Reply:
+    ref, reason = parse.first_ref(c.args)
+    view = await c.services.bottlenecks.reject(
+        actor=c.actor, ref=ref, reason=_text(reason), source=c.source
+    )
+    return c.say.bottleneck_status("bottleneck.rejected", view)
+
+
+async def duplicate(c: Call) -> Reply:
+    ref, rest = parse.first_ref(c.args)
+    of_ref = next((w for w in rest.split() if parse.is_ref(w)), None)
+    if of_ref is None:
+        raise Usage()
+    view = await c.services.bottlenecks.mark_duplicate(
+        actor=c.actor, ref=ref, of_ref=of_ref, source=c.source
+    )
+    return c.say.bottleneck_status("bottleneck.duplicate", view)
+
+
+async def resolve(c: Call) -> Reply:
+    ref, entity = parse.first_ref(c.args)
+    view = await c.services.bottlenecks.resolve(
+        actor=c.actor, ref=ref, credited_entity=entity or None, source=c.source
+    )
+    return c.say.bottleneck_status("bottleneck.resolved", view)
+
+
+async def action(c: Call) -> Reply:
+    ref, text = parse.first_ref(c.args)
+    view = await c.services.actions.propose(
+        actor=c.actor, bottleneck_ref=ref, text=_text(text), source=c.source
+    )
+    return c.say.proposed(view)
+
+
+async def claim(c: Call) -> Reply:
+    ref, _ = parse.first_ref(c.args)
+    view = await c.services.actions.claim(actor=c.actor, ref=ref, source=c.source)
+    return c.say.claimed(view, actor_role=c.role)
+
+
+async def confirm(c: Call) -> Reply:
+    ref, due = parse.first_ref(c.args)
+    view = await c.services.actions.confirm(
+        actor=c.actor, ref=ref, due=due or None, source=c.source
+    )
+    return c.say.confirmed(view)
+
+
+async def assign(c: Call) -> Reply:
+    ref, rest = parse.first_ref(c.args)
+    to, _, due = rest.partition(" ")
+    if not to:
+        raise Usage()
+    view = await c.services.actions.assign(
+        actor=c.actor, ref=ref, to=to, due=due.strip() or None, source=c.source
+    )
+    return c.say.assigned(view)
+
+
+async def progress(c: Call) -> Reply:
+    ref, text = parse.first_ref(c.args)
+    view = await c.services.progress.post(
+        actor=c.actor, ref=ref, text=_text(text), source=c.source
+    )
+    return c.say.progress(view)
+
+
+async def done(c: Call) -> Reply:
+    ref, note = parse.first_ref(c.args)
+    view = await c.services.actions.mark_done(actor=c.actor, ref=ref, note=note, source=c.source)
+    return c.say.done(view)
+
+
+async def blocked(c: Call) -> Reply:
+    ref, rest = parse.first_ref(c.args)
+    reason, detail = parse.parse_blocked(rest)
+    view = await c.services.actions.mark_blocked(
+        actor=c.actor, ref=ref, reason=reason, detail=detail, source=c.source
+    )
+    return c.say.blocked(view)
+
+
+async def deadline(c: Call) -> Reply:
+    ref, rest = parse.first_ref(c.args)
+    due, reason = parse.parse_deadline(rest)
+    view = await c.services.actions.move_due(
+        actor=c.actor, ref=ref, due=due, reason=reason, source=c.source
+    )
+    return c.say.due_moved(view)
+
+
+async def session(c: Call) -> Reply:
+    command = parse.parse_session(c.args)
+    sessions = c.services.sessions
+    if command.verb == "list":
+        return c.say.sessions(await sessions.upcoming(actor=c.actor))
+    if command.verb == "schedule":
+        kind = SessionKind.HIGH_LEVEL if command.high_level else SessionKind.REGULAR
+        view = await sessions.schedule(
+            actor=c.actor, when=command.when, kind=kind, source=c.source
+        )
+        return c.say.scheduled(view)
+    status = SessionStatus.HELD if command.verb == "held" else SessionStatus.CANCELLED
+    view = await sessions.set_status(
+        actor=c.actor, number=command.number, status=status, source=c.source
+    )
+    return Reply().add(c.say.t(f"session.{status.value}", number=view.number))
+
+
+async def agenda(c: Call) -> Reply:
+    number = c.args.strip().upper().removeprefix("S-").removeprefix("S")
+    session_number = int(number) if number.isdigit() else None
+    if c.args.strip() and session_number is None:
+        raise Usage()
+    result = await c.services.agendas.compile(
+        actor=c.actor, session_number=session_number, source=c.source
+    )
+    return c.say.agenda(result)
+
+
+async def mytasks(c: Call) -> Reply:
+    actions = await c.services.reading.my_actions(actor=c.actor)
+    return c.say.action_list("mytasks.title", "mytasks.empty", actions)
+
+
+async def overdue(c: Call) -> Reply:
+    actions = await c.services.reading.overdue(actor=c.actor)
+    return c.say.action_list("overdue.title", "overdue.empty", actions)
+
+
+async def language(c: Call) -> Reply:
+    wanted = c.args.strip().lower()
+    code = {"español": "es", "espanol": "es", "spanish": "es", "english": "en",
+            "ingles": "en", "inglés": "en"}.get(wanted, wanted)
+    chosen = await c.services.members.set_language(actor=c.actor, language=code, source=c.source)
+    say = Presenter(lang_of(chosen), ZoneInfo(c.say.tz.key))
+    return Reply().add(say.t("language.set"))
+
+
+async def help(c: Call) -> Reply:
+    return c.say.help([command.name for command in COMMANDS])
+
+
+HANDLERS: dict[str, Handler] = {
+    "bottleneck": bottleneck, "matrix": matrix, "show": show, "triage": triage,
+    "prioritize": prioritize, "deprioritize": deprioritize, "reject": reject,
+    "duplicate": duplicate, "resolve": resolve, "action": action, "claim": claim,
+    "confirm": confirm, "assign": assign, "progress": progress, "done": done,
+    "blocked": blocked, "deadline": deadline, "session": session, "agenda": agenda,
+    "mytasks": mytasks, "overdue": overdue, "language": language, "help": help,
+}
+

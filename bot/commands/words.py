@@ -1,0 +1,62 @@
+"""The words of the command language: Spanish first, English aliases, shared by every
+face (console, Telegram menus, Slack slash commands)."""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    es: str
+    en: str
+    aliases: tuple[str, ...] = ()
+
+    def word(self, lang: str) -> str:
+        return self.en if lang == "en" else self.es
+
+
+COMMANDS: tuple[Command, ...] = (
+    Command("bottleneck", "problema", "bottleneck"),
+    Command("matrix", "matriz", "matrix", ("problemas", "bottlenecks")),
+    Command("show", "ver", "show"),
+    Command("triage", "clasificar", "triage"),
+    Command("prioritize", "priorizar", "prioritize"),
+    Command("deprioritize", "despriorizar", "deprioritize"),
+    Command("reject", "descartar", "reject", ("rechazar",)),
+    Command("duplicate", "duplicado", "duplicate"),
+    Command("resolve", "resuelto", "resolved", ("resolver", "resolve")),
+    Command("action", "accion", "action"),
+    Command("claim", "tomar", "claim"),
+    Command("confirm", "confirmar", "confirm"),
+    Command("assign", "asignar", "assign"),
+    Command("progress", "avance", "progress"),
+    Command("done", "hecho", "done", ("hecha",)),
+    Command("blocked", "bloqueado", "blocked", ("bloqueada", "block")),
+    Command("deadline", "plazo", "deadline"),
+    Command("session", "sesion", "session", ("sesiones", "sessions")),
+    Command("agenda", "agenda", "agenda"),
+    Command("mytasks", "mis_tareas", "mytasks", ("mistareas", "my_tasks", "tareas")),
+    Command("overdue", "vencidas", "overdue"),
+    Command("language", "idioma", "language"),
+    Command("help", "ayuda", "help"),
+)
+
+
+def fold(word: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", word.strip().lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+_BY_WORD: dict[str, Command] = {}
+for _command in COMMANDS:
+    for _word in (_command.es, _command.en, *_command.aliases):
+        if _BY_WORD.setdefault(fold(_word), _command) is not _command:
+            raise RuntimeError(f"command word used twice: {_word}")
+
+
+def find(word: str) -> Command | None:
+    """The command for "/acción", "/Claim", "/tomar@MesaBot"; ``None`` if unknown."""
+    return _BY_WORD.get(fold(word.lstrip("/").split("@", 1)[0]))

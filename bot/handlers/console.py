@@ -1,0 +1,98 @@
+"""The console face: the bot in a terminal, against the configured database, no tokens.
+
+``mesabot console --as maria`` reads one command a line from standard input and prints
+the answer as the bot would give it; notifications the command caused are printed as
+what each chat or person would receive.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from typing import TextIO
+from zoneinfo import ZoneInfo
+
+from bot.commands.dispatch import Dispatcher
+from bot.commands.present import Presenter
+from bot.commands.reply import Reply, Style
+from bot.core.errors import DomainError
+from bot.core.services import Services
+from bot.i18n import lang_of
+
+_PREFIX = {
+    Style.TITLE: "", Style.HEADING: "", Style.TEXT: "", Style.ITEM: "  • ",
+    Style.SUBITEM: "      – ", Style.NOTE: "  ", Style.ERROR: "⚠ ",
+}
+
+
+def render(reply: Reply) -> str:
+    """Plain text: headings underlined by position, items indented, buttons as commands."""
+    out: list[str] = []
+    for line in reply.lines:
+        text = line.text
+        if line.style is Style.TITLE:
+            out.extend([text, "─" * min(len(text), 72)])
+        elif line.style is Style.HEADING:
+            out.append(f"{text}:")
+        else:
+            out.append(_PREFIX[line.style] + text)
+    if reply.buttons:
+        out.append("  " + "  ".join(f"[{b.label}: {b.command}]" for b in reply.buttons))
+    return "\n".join(out)
+
+
+class Console:
+    """Speaks for members by handle; used by the console command, the demo and tests."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.dispatcher = Dispatcher(services)
+        self._count = 0
+
+    async def say(self, handle: str, text: str, *, mesa: str | None = None) -> Reply:
+        self._count += 1
+        try:
+            identity = await self.services.members.identify(handle=handle)
+        except DomainError as error:
+            return Presenter("es", ZoneInfo("America/Lima")).domain_error(error)
+        return await self.dispatcher.handle(
+            identity, text, mesa=mesa, source=f"console:{identity.handle}:{self._count}"
+        )
+
+    async def deliver(self) -> list[str]:
+        """Print-ready lines for every pending notification, then mark them delivered."""
+        pending = await self.services.outbox.pending()
+        lines = []
+        for notice in pending:
+            say = Presenter(lang_of(notice.language), ZoneInfo(notice.mesa_timezone))
+            if notice.member_name is not None:
+                where = say.t("console.to_member", name=notice.member_name)
+            else:
+                where = say.t("console.to_chat", audience=say.t(f"audience.{notice.audience}"),
+                              mesa=notice.mesa_name)
+            body = render(say.notice(notice.kind, notice.params)).replace("\n", "\n    ")
+            lines.append(f"  → ({where}) {body}")
+        await self.services.outbox.mark_sent(ids=[n.id for n in pending])
+        return lines
+
+
+async def repl(
+    services: Services, *, handle: str, mesa: str | None, stdin: TextIO = sys.stdin,
+    stdout: TextIO = sys.stdout,
+) -> None:
+    """Read commands until end of input; answer each, then any notifications it caused."""
+    console = Console(services)
+    interactive = stdin.isatty()
+    while True:
+        if interactive:
+            stdout.write(f"{handle}> ")
+            stdout.flush()
+        line = await asyncio.to_thread(stdin.readline)
+        if not line:
+            break
+        if not line.strip():
+            continue
+        stdout.write(render(await console.say(handle, line.rstrip("\n"), mesa=mesa)) + "\n")
+        for notice in await console.deliver():
+            stdout.write(notice + "\n")
+        stdout.flush()
