@@ -1,0 +1,5 @@
+"""``python -m bot`` is ``mesabot``."""
+
+from bot.cli import main
+
+main()

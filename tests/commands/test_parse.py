@@ -1,0 +1,68 @@
+"""What people type, read into what the core takes."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.commands.parse import (
+    Usage,
+    parse_blocked,
+    parse_deadline,
+    parse_prioritize,
+    parse_session,
+    parse_triage,
+    split_command,
+)
+from bot.commands.words import find
+from bot.core.enums import BlockedReason, OwnerClass, RequestKind, RootCause
+from bot.core.errors import BadTriage
+
+
+def test_commands_in_spanish_english_accents_and_bot_names() -> None:
+    assert find("/acción") is find("/accion") is find("/action")
+    assert find("/tomar@MesaBot") is find("/claim")
+    assert find("/problemas") is find("/matriz")
+    assert find("/nada") is None
+
+
+def test_split_keeps_the_text_whole() -> None:
+    assert split_command("/problema Línea 1\nLínea 2") == ("/problema", "Línea 1\nLínea 2")
+    assert split_command("hola") == (None, "hola")
+
+
+def test_triage_in_any_order() -> None:
+    triage = parse_triage("implementación MP facilidad 4 impacto 5 SERFOR")
+    assert (triage.owner_class, triage.root_cause, triage.impact, triage.ease, triage.entity) == (
+        OwnerClass.MP, RootCause.IMPLEMENTATION, 5, 4, "SERFOR"
+    )
+    short = parse_triage("YP ley 3 2 subsidio")
+    assert (short.impact, short.ease, short.request_kind) == (3, 2, RequestKind.SUBSIDY)
+
+
+@pytest.mark.parametrize("typed", ["MP ley impacto 9 facilidad 2", "MP impacto 3 facilidad 2",
+                                   "MP ley 1 2 3", "MP ley 3 2 SERFOR OSINFOR"])
+def test_triage_names_what_it_did_not_understand(typed: str) -> None:
+    with pytest.raises(BadTriage):
+        parse_triage(typed)
+
+
+def test_blocked_reason_and_detail() -> None:
+    assert parse_blocked("presupuesto sin partida") == (BlockedReason.BUDGET, "sin partida")
+    assert parse_blocked("falta una firma") == (BlockedReason.OTHER, "falta una firma")
+
+
+def test_deadline_splits_date_and_reason() -> None:
+    assert parse_deadline("el lunes, falta la firma") == ("el lunes", "falta la firma")
+    assert parse_deadline("next Monday because of the audit") == ("next Monday", "of the audit")
+    with pytest.raises(Usage):
+        parse_deadline("el lunes")
+
+
+def test_sessions_and_prioritize() -> None:
+    assert parse_session("").verb == "list"
+    assert parse_session("3 realizada").number == 3
+    assert parse_session("S-3 cancelada").verb == "cancelled"
+    high = parse_session("alto nivel jueves 9:00")
+    assert (high.verb, high.when, high.high_level) == ("schedule", "jueves 9:00", True)
+    assert parse_prioritize("P-7 en lugar de P-3") == ("P-7", "P-3")
+    assert parse_prioritize("P-7") == ("P-7", None)

@@ -1,0 +1,128 @@
+"""The console face, end to end through the shared command language and the real core.
+
+What a person would check: the answer they read, in their language, and that a refused
+command wrote nothing.
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import timedelta
+
+import pytest
+
+from bot.core import audit
+from bot.core.clock import ManualClock
+from bot.core.services import Services
+from bot.handlers.console import Console, render, repl
+from tests.builders import Cast
+
+
+@pytest.fixture
+def console(services: Services, cast: Cast) -> Console:
+    return Console(services)
+
+
+async def say(console: Console, handle: str, text: str) -> str:
+    return render(await console.say(handle, text))
+
+
+async def test_a_week_in_spanish(console: Console, clock: ManualClock) -> None:
+    assert "Sesión 1 programada: viernes 15 de enero de 2027, 10:00" in await say(
+        console, "rosa", "/sesion viernes 10:00")
+    logged = await say(console, "maria", "/problema El registro de plantaciones demora 6 a 12 meses")
+    assert "Registrado como P-1" in logged
+    assert "antes de la sesión del viernes 15 de enero de 2027" in logged
+    notices = await console.deliver()
+    assert any("para el equipo" in n and "P-1" in n for n in notices)
+
+    assert "prioridad 20" in await say(console, "rosa", "/clasificar P-1 MP implementación 5 4 SERFOR")
+    assert "1 de 4" in await say(console, "rosa", "/priorizar P-1")
+    assert "A-1" in await say(console, "rosa", "/accion P-1 Publicar el procedimiento")
+    assert "la asume Jorge Salas (SERFOR)" in await say(console, "jorge", "/tomar A-1")
+    assert "viernes 15 de enero de 2027" in await say(console, "jorge", "/confirmar A-1 el viernes")
+    clock.advance(timedelta(days=1))
+    assert "Avance registrado en A-1" in await say(console, "jorge", "/avance A-1 Borrador listo")
+
+    agenda = await say(console, "rosa", "/agenda")
+    assert "sesión 1, viernes 15 de enero de 2027, 10:00" in agenda
+    assert "A-1 «Publicar el procedimiento» · confirmada · Jorge Salas (SERFOR)" in agenda
+    assert "Borrador listo" in agenda
+
+    assert "A-1" in await say(console, "jorge", "/mis_tareas")
+    assert "No hay acciones vencidas" in await say(console, "maria", "/vencidas")
+
+
+async def test_english_for_a_member_whose_language_is_english(console: Console) -> None:
+    await say(console, "maria", "/problema Registro lento")
+    matrix = await say(console, "tom", "/matrix")
+    assert "Matrix of the Mesa Forestal" in matrix
+    assert "Awaiting triage" in matrix
+    refused = await say(console, "tom", "/bottleneck I see a problem")
+    assert "As observer, you cannot log bottlenecks" in refused
+    assert "Done: I will write to you in English." in await say(console, "maria", "/idioma en")
+    assert "Logged as P-2" in await say(console, "maria", "/problema Otro")
+
+
+async def _events(services: Services) -> int:
+    async with services.db.read() as s:
+        return (await audit.verify(s)).events
+
+
+@pytest.mark.parametrize(
+    ("handle", "typed", "expected"),
+    [
+        ("maria", "/volar P-1", "No conozco el comando «/volar»"),
+        ("maria", "hola, ¿qué tal?", "empiece con un comando"),
+        ("maria", "/tomar A-77", "No existe A-77 en esta mesa"),
+        ("maria", "/tomar P-1", "no es una referencia"),
+        ("maria", "/problema " + "x" * 10_000, "tiene 10000 caracteres y el máximo aquí es 4000"),
+        ("maria", "/clasificar P-1 MP ley 3 3", "Como representante privado, no puede clasificar"),
+        ("andres", "/tomar", "Falta información. Uso: /tomar A-12"),
+        ("rosa", "/clasificar P-1 MP cosa 3 3 SERFOR", "No entendí «SERFOR»"),
+        ("tom", "/claim A-1", "As observer, you cannot claim actions"),
+    ],
+)
+async def test_bad_input_is_answered_and_writes_nothing(
+    console: Console, services: Services, handle: str, typed: str, expected: str
+) -> None:
+    await say(console, "maria", "/problema Registro lento")
+    before = await _events(services)
+    answer = await say(console, handle, typed)
+    assert expected in answer
+    assert answer.startswith("⚠")
+    assert await _events(services) == before
+
+
+async def test_a_reference_of_another_mesa_is_not_found(console: Console) -> None:
+    await say(console, "pedro", "/problema Secreto de la mesa acuícola")
+    await say(console, "pedro", "/accion P-1 Algo acuícola")
+    answer = await say(console, "jorge", "/tomar A-1")
+    assert "No existe A-1 en esta mesa" in answer
+    matrix = await say(console, "jorge", "/matriz")
+    assert "acuícola" not in matrix.lower() and "Acuícola" not in matrix
+
+
+async def test_unreadable_and_past_dates_are_echoed_with_what_to_type(console: Console) -> None:
+    await say(console, "maria", "/problema Registro lento")
+    await say(console, "rosa", "/accion P-1 Publicar")
+    await say(console, "jorge", "/tomar A-1")
+    unreadable = await say(console, "jorge", "/confirmar A-1 cuando se pueda")
+    assert "No entendí la fecha «cuando se pueda»" in unreadable
+    past = await say(console, "jorge", "/confirmar A-1 5 de enero de 2027")
+    assert "sería el martes 5 de enero de 2027, que ya pasó" in past
+    assert "tomada, falta confirmar" in await say(console, "jorge", "/mis_tareas")
+
+
+async def test_markup_is_kept_as_plain_text(console: Console) -> None:
+    answer = await say(console, "maria", "/problema <b>Guías</b> & *ya* _no_")
+    assert "«<b>Guías</b> & *ya* _no_»" in answer
+
+
+async def test_the_console_reads_standard_input(services: Services, cast: Cast) -> None:
+    out = io.StringIO()
+    await repl(services, handle="maria", mesa=None,
+               stdin=io.StringIO("/problema Registro lento\n\n/matriz\n"), stdout=out)
+    text = out.getvalue()
+    assert "Registrado como P-1" in text
+    assert "Matriz de la Mesa Forestal" in text
