@@ -403,10 +403,8 @@ class Presenter:
             p["owner"] = self.person(Person(p["owner"], p.get("entity")))
         elif isinstance(error, errors.InvalidState):
             status = p["status"]
-            group = "action_status" if p["ref"].startswith("A") else (
-                "session_status" if p["ref"].startswith("S") else "status")
-            p["status"] = self.t("session_status.scheduled") if status == "future" else label(
-                self.lang, group, status)
+            group = "action_status" if p["ref"].startswith("A") else "status"
+            p["status"] = label(self.lang, group, status)
         elif isinstance(error, errors.DatePast | errors.DateWeekdayMismatch):
             p["date"] = self.day(p["date"])
             if "weekday" in p:
@@ -420,6 +418,12 @@ class Presenter:
             p["reason"] = self.t(f"excluded.{p['reason']}")
         elif isinstance(error, errors.BadValue):
             p["allowed"] = ", ".join(str(a) for a in p.get("allowed", []))
+        elif isinstance(error, errors.ChooseMesa):
+            p["choices"] = ", ".join(f"{slug} ({name})" for slug, name in p["choices"])
+        elif isinstance(error, errors.SessionClosed):
+            p["status"] = label(self.lang, "session_status", p["status"])
+        elif isinstance(error, errors.SessionNotYet):
+            p["when"] = self.when(p.pop("starts_at"))
         elif isinstance(error, errors.UnknownMesa):
             p["choices"] = ", ".join(p.get("choices", [])) or "—"
         elif isinstance(error, errors.BadTriage):

@@ -17,7 +17,7 @@ from bot.core import audit
 from bot.core.context import Actor, UseCases, load_acting
 from bot.core.directory import Directory
 from bot.core.enums import ActionStatus, Cadence, Role, SessionStatus
-from bot.core.errors import InvalidState, NotFound
+from bot.core.errors import SessionClosed, SessionNotFound
 from bot.core.permissions import Op
 from bot.core.progress import progress_views
 from bot.core.reading import by_priority, mesa_view, open_actions
@@ -48,9 +48,9 @@ class Agendas(UseCases):
                     .with_for_update()
                 )).first()
                 if target is None:
-                    raise NotFound(ref=f"S-{session_number}")
+                    raise SessionNotFound(number=session_number)
                 if target.status != SessionStatus.SCHEDULED:
-                    raise InvalidState(ref=f"S-{session_number}", status=target.status)
+                    raise SessionClosed(number=session_number, status=target.status)
             else:
                 target = await next_session(s, mesa_id, now)
             horizon = target.starts_at if target else now

@@ -33,6 +33,26 @@ class UnknownMesa(DomainError):
     code = "unknown_mesa"
 
 
+class ChooseMesa(DomainError):
+    """The person is in several mesas and did not say which one."""
+
+    code = "choose_mesa"
+
+
+class SessionNotFound(DomainError):
+    code = "session_not_found"
+
+
+class SessionNotYet(DomainError):
+    """A session cannot be marked held before it starts."""
+
+    code = "session_not_yet"
+
+
+class SessionClosed(DomainError):
+    code = "session_closed"
+
+
 class UnknownEntity(DomainError):
     code = "unknown_entity"
 

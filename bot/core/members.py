@@ -16,7 +16,7 @@ from sqlmodel import col, select
 from bot.core import audit
 from bot.core.context import Actor, UseCases, find_entity, load_acting
 from bot.core.enums import Cadence, MesaKind, Role
-from bot.core.errors import BadValue, Conflict, UnknownMember, UnknownMesa
+from bot.core.errors import BadValue, ChooseMesa, Conflict, UnknownMember, UnknownMesa
 from bot.core.permissions import Op
 from bot.storage.tables import Entity, Member, Membership, Mesa
 
@@ -47,6 +47,8 @@ class Identity:
         """The named mesa, or the only one they belong to."""
         if slug is None and len(self.mesas) == 1:
             return self.mesas[0]
+        if slug is None and self.mesas:
+            raise ChooseMesa(choices=[(c.slug, c.name) for c in self.mesas])
         for choice in self.mesas:
             if choice.slug == slug:
                 return choice

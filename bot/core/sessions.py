@@ -11,7 +11,7 @@ from bot.core import audit
 from bot.core.context import Actor, UseCases, load_acting, lock_mesa
 from bot.core.dates import parse_local_datetime
 from bot.core.enums import Audience, SessionKind, SessionStatus
-from bot.core.errors import InvalidState, NotFound
+from bot.core.errors import SessionClosed, SessionNotFound, SessionNotYet
 from bot.core.notices import notify
 from bot.core.permissions import Op
 from bot.core.views import SessionView
@@ -111,11 +111,11 @@ class Sessions(UseCases):
                 )
             ).first()
             if row is None:
-                raise NotFound(ref=f"S-{number}")
+                raise SessionNotFound(number=number)
             if row.status != SessionStatus.SCHEDULED:
-                raise InvalidState(ref=f"S-{number}", status=row.status)
+                raise SessionClosed(number=number, status=row.status)
             if status is SessionStatus.HELD and row.starts_at > now:
-                raise InvalidState(ref=f"S-{number}", status="future")
+                raise SessionNotYet(number=number, starts_at=row.starts_at)
             before = row.status
             row.status = status.value
             s.add(row)

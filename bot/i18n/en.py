@@ -210,6 +210,10 @@ MESSAGES: dict[str, str] = {
     "error.bad_triage": "I did not understand “{value}” in the triage. Type: /triage P-7 MP|YP <cause> impact 1-5 ease 1-5 [entity] [subsidy|declaratory]. Causes: law, regulation, implementation, infrastructure, financing, capacity, other.",
     "error.bad_value": "“{value}” is not valid. Options: {allowed}.",
     "error.conflict": "“{name}” already exists.",
+    "error.choose_mesa": "You are in several mesas: {choices}. Say which one you are acting in.",
+    "error.session_not_found": "There is no session {number} in this mesa. See the sessions with /session.",
+    "error.session_not_yet": "Session {number} is on {when}; it can be marked held once it has taken place.",
+    "error.session_closed": "Session {number} is already {status}.",
     "error.internal": "Something failed on our side and nothing was saved. Please try again in a moment.",
     # notices (outbox)
     "notice.bottleneck_logged": "New bottleneck {ref} from {reporter}: “{title}”. Triage it: /triage {ref}",

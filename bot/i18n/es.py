@@ -210,6 +210,10 @@ MESSAGES: dict[str, str] = {
     "error.bad_triage": "No entendí «{value}» en la clasificación. Escriba: /clasificar P-7 MP|YP <causa> impacto 1-5 facilidad 1-5 [entidad] [subsidio|declarativa]. Causas: ley, regulación, implementación, infraestructura, financiamiento, capacidades, otra.",
     "error.bad_value": "«{value}» no es válido. Opciones: {allowed}.",
     "error.conflict": "Ya existe «{name}».",
+    "error.choose_mesa": "Usted participa en varias mesas: {choices}. Indique en cuál actúa.",
+    "error.session_not_found": "No existe la sesión {number} en esta mesa. Vea las sesiones con /sesion.",
+    "error.session_not_yet": "La sesión {number} es el {when}; podrá marcarse como realizada cuando ocurra.",
+    "error.session_closed": "La sesión {number} ya está {status}.",
     "error.internal": "Algo falló de nuestro lado y no se guardó nada. Intente de nuevo en un momento.",
     # notices (outbox)
     "notice.bottleneck_logged": "Nuevo problema {ref} de {reporter}: «{title}». Clasifíquelo: /clasificar {ref}",

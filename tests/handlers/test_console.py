@@ -127,3 +127,22 @@ async def test_the_console_reads_standard_input(services: Services, cast: Cast) 
     text = out.getvalue()
     assert "Registrado como P-1" in text
     assert "Matriz de la Mesa Forestal" in text
+
+
+async def test_a_member_of_two_mesas_is_asked_which(
+    console: Console, services: Services
+) -> None:
+    await services.members.grant_role(mesa="acuicola", handle="jorge", role="public_official")
+    asked = await say(console, "jorge", "/matriz")
+    assert "varias mesas: acuicola (Mesa Acuícola), forestal (Mesa Forestal)" in asked
+    chosen = render(await console.say("jorge", "/matriz", mesa="acuicola"))
+    assert "Matriz de la Mesa Acuícola" in chosen
+
+
+async def test_sessions_cannot_be_held_before_they_happen(console: Console) -> None:
+    await say(console, "rosa", "/sesion viernes 10:00")
+    early = await say(console, "rosa", "/sesion 1 realizada")
+    assert "La sesión 1 es el viernes 15 de enero de 2027, 10:00" in early
+    assert "No existe la sesión 7" in await say(console, "rosa", "/agenda 7")
+    assert "Sesión 1 cancelada" in await say(console, "rosa", "/sesion 1 cancelada")
+    assert "La sesión 1 ya está cancelada" in await say(console, "rosa", "/sesion 1 realizada")
