@@ -176,6 +176,14 @@ async def deadline(c: Call) -> Reply:
     return c.say.due_moved(view)
 
 
+async def drop(c: Call) -> Reply:
+    ref, reason = parse.first_ref(c.args)
+    view = await c.services.actions.drop(
+        actor=c.actor, ref=ref, reason=_text(reason), source=c.source
+    )
+    return Reply().add(c.say.t("action.dropped", ref=view.ref, reason=reason))
+
+
 async def session(c: Call) -> Reply:
     command = parse.parse_session(c.args)
     sessions = c.services.sessions
@@ -233,7 +241,7 @@ HANDLERS: dict[str, Handler] = {
     "prioritize": prioritize, "deprioritize": deprioritize, "reject": reject,
     "duplicate": duplicate, "resolve": resolve, "action": action, "claim": claim,
     "confirm": confirm, "assign": assign, "progress": progress, "done": done,
-    "blocked": blocked, "deadline": deadline, "session": session, "agenda": agenda,
+    "blocked": blocked, "deadline": deadline, "drop": drop, "session": session, "agenda": agenda,
     "mytasks": mytasks, "overdue": overdue, "language": language, "help": help,
 }
 

@@ -36,6 +36,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("done", "hecho", "done", ("hecha",)),
     Command("blocked", "bloqueado", "blocked", ("bloqueada", "block")),
     Command("deadline", "plazo", "deadline"),
+    Command("drop", "anular", "drop", ("cancelar_accion",)),
     Command("session", "sesion", "session", ("sesiones", "sessions")),
     Command("agenda", "agenda", "agenda"),
     Command("mytasks", "mis_tareas", "mytasks", ("mistareas", "my_tasks", "tareas")),

@@ -61,6 +61,7 @@ from bot.storage.tables import (
 ACTION_MAX = 500
 REASON_MAX = 500
 _FIELDS = ("status", "owner_id", "owner_entity_id", "due_on", "blocked_reason")
+_UPDATABLE = (ActionStatus.CLAIMED, ActionStatus.CONFIRMED, ActionStatus.BLOCKED)
 
 
 class Actions(UseCases):
@@ -128,13 +129,8 @@ class Actions(UseCases):
             row.owner_id = acting.member_id
             row.owner_entity_id = acting.member.entity_id
             row.status = ActionStatus.CLAIMED.value
-            row.updated_at = now
-            s.add(row)
-            await audit.record(
-                s, at=now, mesa_id=acting.mesa_id, actor_id=acting.member_id,
-                kind="action.claimed", subject=f"A-{row.number}", source=source,
-                before=before, after=snapshot(row, *_FIELDS),
-            )
+            await self._record(s, acting, row, kind="action.claimed", before=before,
+                               source=source, now=now)
             view = await self._view(s, acting, row, now)
             notify(
                 s, at=now, mesa_id=acting.mesa_id, audience=Audience.GROUND,
@@ -174,8 +170,8 @@ class Actions(UseCases):
             self._set_due(s, acting, row, due_on, "", now)
             row.status = ActionStatus.CONFIRMED.value
             row.confirmed_by_id = acting.member_id
-            row.updated_at = now
-            s.add(row)
+            await self._record(s, acting, row, kind="action.confirmed", before=before,
+                               source=source, now=now)
             bottleneck = await s.get(Bottleneck, row.bottleneck_id)
             if bottleneck is not None and bottleneck.status == BottleneckStatus.PRIORITIZED:
                 bottleneck.status = BottleneckStatus.IN_PROGRESS.value
@@ -187,11 +183,6 @@ class Actions(UseCases):
                     source=source, before={"status": BottleneckStatus.PRIORITIZED.value},
                     after={"status": BottleneckStatus.IN_PROGRESS.value},
                 )
-            await audit.record(
-                s, at=now, mesa_id=acting.mesa_id, actor_id=acting.member_id,
-                kind="action.confirmed", subject=f"A-{row.number}", source=source,
-                before=before, after=snapshot(row, *_FIELDS),
-            )
             view = await self._view(s, acting, row, now)
             notify(
                 s, at=now, mesa_id=acting.mesa_id, audience=Audience.GROUND,
@@ -227,13 +218,8 @@ class Actions(UseCases):
             row.confirmed_by_id = None
             if due:
                 self._set_due(s, acting, row, self._due(acting, due, now), "", now)
-            row.updated_at = now
-            s.add(row)
-            await audit.record(
-                s, at=now, mesa_id=acting.mesa_id, actor_id=acting.member_id,
-                kind="action.assigned", subject=f"A-{row.number}", source=source,
-                before=before, after=snapshot(row, *_FIELDS),
-            )
+            await self._record(s, acting, row, kind="action.assigned", before=before,
+                               source=source, now=now)
             view = await self._view(s, acting, row, now)
             params = {"ref": view.ref, "text": view.text, "entity": view.owner_entity,
                       "owner": member.name if member else None, "due_on": row.due_on}
@@ -251,27 +237,17 @@ class Actions(UseCases):
         now = self.clock.now()
         note = check_length(note, REASON_MAX)
         async with self.db.write() as s:
-            acting = await load_acting(s, actor, Op.UPDATE_ACTION)
-            row = await get_action(s, acting, ref, lock=True)
-            await self._check_updater(s, acting, row)
-            if row.status not in (ActionStatus.CLAIMED, ActionStatus.CONFIRMED,
-                                  ActionStatus.BLOCKED):
-                raise InvalidState(ref=f"A-{row.number}", status=row.status)
-            before = snapshot(row, *_FIELDS)
+            acting, row, before = await self._updatable(s, actor, ref)
             row.status = ActionStatus.DONE.value
             row.blocked_reason = None
-            row.done_at = row.updated_at = now
-            s.add(row)
+            row.done_at = now
             if note:
                 s.add(ProgressUpdate(
                     mesa_id=acting.mesa_id, action_id=row.id, bottleneck_id=row.bottleneck_id,
                     author_id=acting.member_id, text=note, source=source[:200], at=now,
                 ))
-            await audit.record(
-                s, at=now, mesa_id=acting.mesa_id, actor_id=acting.member_id,
-                kind="action.done", subject=f"A-{row.number}", source=source,
-                before=before, after={**snapshot(row, *_FIELDS), "note": note},
-            )
+            await self._record(s, acting, row, kind="action.done", before=before, source=source,
+                               now=now, note=note)
             view = await self._view(s, acting, row, now)
             notify(
                 s, at=now, mesa_id=acting.mesa_id, audience=Audience.GROUND, kind="action_done",
@@ -288,23 +264,12 @@ class Actions(UseCases):
         now = self.clock.now()
         detail = check_length(detail, REASON_MAX)
         async with self.db.write() as s:
-            acting = await load_acting(s, actor, Op.UPDATE_ACTION)
-            row = await get_action(s, acting, ref, lock=True)
-            await self._check_updater(s, acting, row)
-            if row.status not in (ActionStatus.CLAIMED, ActionStatus.CONFIRMED,
-                                  ActionStatus.BLOCKED):
-                raise InvalidState(ref=f"A-{row.number}", status=row.status)
-            before = snapshot(row, *_FIELDS)
+            acting, row, before = await self._updatable(s, actor, ref)
             row.status = ActionStatus.BLOCKED.value
             row.blocked_reason = reason.value
             row.blocked_detail = detail
-            row.updated_at = now
-            s.add(row)
-            await audit.record(
-                s, at=now, mesa_id=acting.mesa_id, actor_id=acting.member_id,
-                kind="action.blocked", subject=f"A-{row.number}", source=source,
-                before=before, after={**snapshot(row, *_FIELDS), "detail": detail},
-            )
+            await self._record(s, acting, row, kind="action.blocked", before=before,
+                               source=source, now=now, detail=detail)
             view = await self._view(s, acting, row, now)
             notify(
                 s, at=now, mesa_id=acting.mesa_id, audience=Audience.TEAM, kind="action_blocked",
@@ -322,24 +287,64 @@ class Actions(UseCases):
             raise EmptyText(field="reason")
         now = self.clock.now()
         async with self.db.write() as s:
-            acting = await load_acting(s, actor, Op.UPDATE_ACTION)
-            row = await get_action(s, acting, ref, lock=True)
-            await self._check_updater(s, acting, row)
-            if row.status not in (ActionStatus.CLAIMED, ActionStatus.CONFIRMED,
-                                  ActionStatus.BLOCKED):
-                raise InvalidState(ref=f"A-{row.number}", status=row.status)
-            before = snapshot(row, *_FIELDS)
+            acting, row, before = await self._updatable(s, actor, ref)
             self._set_due(s, acting, row, self._due(acting, due, now), reason, now)
-            row.updated_at = now
-            s.add(row)
-            await audit.record(
-                s, at=now, mesa_id=acting.mesa_id, actor_id=acting.member_id,
-                kind="action.due_moved", subject=f"A-{row.number}", source=source,
-                before=before, after={**snapshot(row, *_FIELDS), "reason": reason},
-            )
+            await self._record(s, acting, row, kind="action.due_moved", before=before,
+                               source=source, now=now, reason=reason)
             return await self._view(s, acting, row, now)
 
+    async def drop(self, *, actor: Actor, ref: str, reason: str, source: str = "") -> ActionView:
+        """Withdraw an action that will not be done (not the same as done): its proposer,
+        owner or a coordinator, with a reason that stays in the record."""
+        reason = check_length(reason, REASON_MAX)
+        if not reason:
+            raise EmptyText(field="reason")
+        now = self.clock.now()
+        async with self.db.write() as s:
+            acting = await load_acting(s, actor, Op.UPDATE_ACTION)
+            row = await get_action(s, acting, ref, lock=True)
+            if row.proposer_id != acting.member_id:
+                await self._check_updater(s, acting, row)
+            if row.status in (ActionStatus.DONE, ActionStatus.DROPPED):
+                raise InvalidState(ref=f"A-{row.number}", status=row.status)
+            before = snapshot(row, *_FIELDS)
+            row.status = ActionStatus.DROPPED.value
+            await self._record(s, acting, row, kind="action.dropped", before=before,
+                               source=source, now=now, reason=reason)
+            view = await self._view(s, acting, row, now)
+            notify(
+                s, at=now, mesa_id=acting.mesa_id, audience=Audience.GROUND, kind="action_dropped",
+                params={"ref": view.ref, "text": view.text, "by": acting.member.name,
+                        "reason": reason},
+            )
+            return view
+
     # helpers
+
+    async def _updatable(
+        self, s: AsyncSession, actor: Actor, ref: str
+    ) -> tuple[Acting, Action, dict[str, object]]:
+        """The open action, locked, after checking the actor may update it."""
+        acting = await load_acting(s, actor, Op.UPDATE_ACTION)
+        row = await get_action(s, acting, ref, lock=True)
+        await self._check_updater(s, acting, row)
+        if row.status not in _UPDATABLE:
+            raise InvalidState(ref=f"A-{row.number}", status=row.status)
+        return acting, row, snapshot(row, *_FIELDS)
+
+    @staticmethod
+    async def _record(
+        s: AsyncSession, acting: Acting, row: Action, *, kind: str, before: dict[str, object],
+        source: str, now: datetime, **extra: object,
+    ) -> None:
+        """Save the row and write its audit event: the fields before, and after."""
+        row.updated_at = now
+        s.add(row)
+        await audit.record(
+            s, at=now, mesa_id=acting.mesa_id, actor_id=acting.member_id, kind=kind,
+            subject=f"A-{row.number}", source=source, before=before,
+            after={**snapshot(row, *_FIELDS), **extra},
+        )
 
     @staticmethod
     def _due(acting: Acting, text: str, now: datetime) -> date:

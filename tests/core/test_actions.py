@@ -168,3 +168,17 @@ async def test_progress_is_kept_with_author(services: Services, cast: Cast) -> N
     assert (posted.ref, posted.author.name, posted.author.entity) == (ref, "Jorge Salas", "SERFOR")
     detail = await services.reading.bottleneck(actor=cast.maria, ref="P-1")
     assert [p.text for p in detail.progress] == ["Borrador listo"]
+
+
+async def test_a_dropped_action_leaves_the_lists_but_not_the_record(
+    services: Services, cast: Cast
+) -> None:
+    ref = await _action(services, cast)
+    with pytest.raises(Forbidden):
+        await services.actions.drop(actor=cast.maria, ref=ref, reason="no aplica")
+    dropped = await services.actions.drop(actor=cast.rosa, ref=ref, reason="ya no aplica")
+    assert dropped.status == "dropped"
+    matrix = await services.reading.matrix(actor=cast.maria)
+    assert matrix.actions == {}
+    detail = await services.reading.bottleneck(actor=cast.maria, ref="P-1")
+    assert [h.kind for h in detail.history][-1] == "action.dropped"
