@@ -6,9 +6,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.commands.words import fold
 from bot.core.enums import BlockedReason, OwnerClass, RequestKind, RootCause
 from bot.core.errors import BadTriage
+from bot.core.text import fold
 
 _REF = re.compile(r"^[PpAaSs]-?\d{1,7}$")
 

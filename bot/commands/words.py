@@ -3,8 +3,9 @@ face (console, Telegram menus, Slack slash commands)."""
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass
+
+from bot.core.text import fold
 
 
 @dataclass(frozen=True)
@@ -44,11 +45,6 @@ COMMANDS: tuple[Command, ...] = (
     Command("language", "idioma", "language"),
     Command("help", "ayuda", "help"),
 )
-
-
-def fold(word: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", word.strip().lower())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 _BY_WORD: dict[str, Command] = {}

@@ -16,7 +16,14 @@ from sqlmodel import col, func, select
 from bot.core import audit
 from bot.core.context import Actor, UseCases, load_acting
 from bot.core.directory import Directory
-from bot.core.enums import ActionStatus, Cadence, Role, SessionStatus
+from bot.core.enums import (
+    IN_FOCUS,
+    ActionStatus,
+    BottleneckStatus,
+    Cadence,
+    Role,
+    SessionStatus,
+)
 from bot.core.errors import SessionClosed, SessionNotFound
 from bot.core.permissions import Op
 from bot.core.progress import progress_views
@@ -79,7 +86,7 @@ class Agendas(UseCases):
             prioritized = []
             focus_views = by_priority([
                 directory.bottleneck(b) for b in bottlenecks
-                if b.status in ("prioritized", "in_progress")
+                if b.status in IN_FOCUS
             ])
             ids = {f"P-{b.number}": b.id for b in bottlenecks}
             for view in focus_views:
@@ -123,7 +130,8 @@ class Agendas(UseCases):
                 overdue=overdue,
                 blocked=[a for a in open_views if a.status == ActionStatus.BLOCKED],
                 awaiting_triage=[
-                    directory.bottleneck(b) for b in bottlenecks if b.status == "reported"
+                    directory.bottleneck(b) for b in bottlenecks
+                    if b.status == BottleneckStatus.REPORTED
                 ],
                 awaiting_confirmation=[a for a in open_views if a.status == ActionStatus.CLAIMED],
                 momentum=Momentum(

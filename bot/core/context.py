@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -15,6 +14,7 @@ from bot.core.clock import Clock
 from bot.core.enums import Role
 from bot.core.errors import BadReference, NotAMember, NotFound, TooLong, UnknownEntity
 from bot.core.permissions import Op, require
+from bot.core.text import fold
 from bot.storage.database import Database
 from bot.storage.tables import Action, Bottleneck, Entity, Member, Membership, Mesa
 
@@ -129,16 +129,11 @@ class UseCases:
         self.clock = clock
 
 
-def _fold_name(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text.strip().lower())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
-
-
 async def find_entity(session: AsyncSession, name: str) -> Entity:
     """An entity by its short or full name, ignoring case and accents."""
-    wanted = _fold_name(name)
+    wanted = fold(name)
     for entity in (await session.exec(select(Entity))).all():
-        if wanted in (_fold_name(entity.name), _fold_name(entity.full_name)):
+        if wanted in (fold(entity.name), fold(entity.full_name)):
             return entity
     raise UnknownEntity(name=name[:60])
 

@@ -11,7 +11,6 @@ was not understood. A due date is a calendar date in the mesa's time zone.
 from __future__ import annotations
 
 import re
-import unicodedata
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -25,6 +24,7 @@ from bot.core.errors import (
     DateWeekdayMismatch,
     TimeUnreadable,
 )
+from bot.core.text import fold
 
 MAX_DATE_TEXT = 80
 
@@ -67,9 +67,7 @@ _TIME = re.compile(
 
 def _fold(text: str) -> str:
     """Lower-case, without accents, single-spaced: the form every rule below matches."""
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
-    plain = re.sub(r"[,;!¡¿?]", " ", plain).strip().rstrip(".")
+    plain = re.sub(r"[,;!¡¿?]", " ", fold(text)).strip().rstrip(".")
     return re.sub(r"\s+", " ", plain).strip()
 
 
