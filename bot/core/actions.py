@@ -23,6 +23,7 @@ from bot.core.context import (
     get_bottleneck,
     load_acting,
     lock_mesa,
+    locked,
     snapshot,
 )
 from bot.core.dates import parse_due_date
@@ -153,6 +154,10 @@ class Actions(UseCases):
         async with self.db.write() as s:
             acting = await load_acting(s, actor, Op.CONFIRM)
             row = await get_action(s, acting, ref, lock=True)
+            # Locked now, not at the later update: the audit chain is always locked last.
+            bottleneck = (await s.exec(
+                locked(select(Bottleneck).where(Bottleneck.id == row.bottleneck_id))
+            )).one()
             if row.status not in (ActionStatus.PROPOSED, ActionStatus.CLAIMED):
                 raise InvalidState(ref=f"A-{row.number}", status=row.status)
             entity = await s.get(Entity, row.owner_entity_id) if row.owner_entity_id else None
@@ -172,8 +177,7 @@ class Actions(UseCases):
             row.confirmed_by_id = acting.member_id
             await self._record(s, acting, row, kind="action.confirmed", before=before,
                                source=source, now=now)
-            bottleneck = await s.get(Bottleneck, row.bottleneck_id)
-            if bottleneck is not None and bottleneck.status == BottleneckStatus.PRIORITIZED:
+            if bottleneck.status == BottleneckStatus.PRIORITIZED:
                 bottleneck.status = BottleneckStatus.IN_PROGRESS.value
                 bottleneck.updated_at = now
                 s.add(bottleneck)

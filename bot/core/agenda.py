@@ -14,7 +14,7 @@ from datetime import timedelta
 from sqlmodel import col, func, select
 
 from bot.core import audit
-from bot.core.context import Actor, UseCases, load_acting
+from bot.core.context import Actor, UseCases, load_acting, locked
 from bot.core.directory import Directory
 from bot.core.enums import (
     IN_FOCUS,
@@ -49,11 +49,10 @@ class Agendas(UseCases):
             acting = await load_acting(s, actor, Op.COMPILE_AGENDA)
             mesa_id = acting.mesa_id
             if session_number is not None:
-                target = (await s.exec(
+                target = (await s.exec(locked(
                     select(MesaSession)
                     .where(MesaSession.mesa_id == mesa_id, MesaSession.number == session_number)
-                    .with_for_update()
-                )).first()
+                ))).first()
                 if target is None:
                     raise SessionNotFound(number=session_number)
                 if target.status != SessionStatus.SCHEDULED:

@@ -18,6 +18,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.core.context import locked
 from bot.storage.tables import AuditChain, AuditEvent
 
 GENESIS = "0" * 64
@@ -58,6 +59,11 @@ def event_hash(event: AuditEvent) -> str:
 
 
 async def _locked_chain(session: AsyncSession, key: str) -> AuditChain:
+    """The chain head, locked until commit.
+
+    Use cases lock the rows they change first and record their audit event last, so
+    the chain lock is always the last one taken and writers cannot deadlock on it.
+    """
     dialect = session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     await session.exec(
@@ -66,7 +72,7 @@ async def _locked_chain(session: AsyncSession, key: str) -> AuditChain:
         .on_conflict_do_nothing(index_elements=["key"])
     )
     chain = (
-        await session.exec(select(AuditChain).where(AuditChain.key == key).with_for_update())
+        await session.exec(locked(select(AuditChain).where(AuditChain.key == key)))
     ).one()
     return chain
 

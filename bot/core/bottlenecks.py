@@ -25,6 +25,7 @@ from bot.core.directory import Directory
 from bot.core.enums import (
     CLOSED_BOTTLENECK,
     IN_FOCUS,
+    OPEN_COMMITTED,
     Audience,
     BottleneckStatus,
     OwnerClass,
@@ -46,7 +47,7 @@ from bot.core.permissions import Op
 from bot.core.rules import not_prioritizable_reason
 from bot.core.sessions import next_session, session_view
 from bot.core.views import BottleneckView, SessionView
-from bot.storage.tables import Bottleneck
+from bot.storage.tables import Action, Bottleneck
 
 TITLE_MAX = 200
 TEXT_MAX = 4000
@@ -226,10 +227,12 @@ class Bottlenecks(UseCases):
                     limit=mesa.priority_limit,
                     current=[(f"P-{b.number}", b.title) for b in focus],
                 )
-            await self._set_status(
-                s, acting, row, BottleneckStatus.PRIORITIZED, "bottleneck.prioritized",
-                source, now,
-            )
+            committed = (await s.exec(
+                select(Action.id).where(Action.bottleneck_id == row.id)
+                .where(col(Action.status).in_(OPEN_COMMITTED))
+            )).first()
+            status = BottleneckStatus.IN_PROGRESS if committed else BottleneckStatus.PRIORITIZED
+            await self._set_status(s, acting, row, status, "bottleneck.prioritized", source, now)
             notify(
                 s, at=now, mesa_id=acting.mesa_id, audience=Audience.GROUND,
                 kind="bottleneck_prioritized",

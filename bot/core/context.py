@@ -5,10 +5,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import SelectOfScalar
 
 from bot.core.clock import Clock
 from bot.core.enums import Role
@@ -17,6 +19,8 @@ from bot.core.permissions import Op, require
 from bot.core.text import fold
 from bot.storage.database import Database
 from bot.storage.tables import Action, Bottleneck, Entity, Member, Membership, Mesa
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -91,6 +95,19 @@ async def load_acting(session: AsyncSession, actor: Actor, op: Op) -> Acting:
     return Acting(member=member, mesa=mesa, role=role, entity=entity)
 
 
+def locked(query: SelectOfScalar[T]) -> SelectOfScalar[T]:
+    """``SELECT ... FOR NO KEY UPDATE`` that also refreshes a row already loaded.
+
+    Without ``populate_existing`` the identity map hands back the copy read before the
+    lock, and a counter read from it is stale: two writers would take the same number.
+    ``NO KEY`` because no use case changes a key, and a plain ``FOR UPDATE`` on PostgreSQL
+    conflicts with the ``KEY SHARE`` lock every foreign-key insert takes on its parent:
+    an outbox row naming the mesa would then wait on the mesa's counter lock, and with
+    the audit chain lock in between, writers deadlock.
+    """
+    return query.with_for_update(key_share=True).execution_options(populate_existing=True)
+
+
 async def get_bottleneck(
     session: AsyncSession, acting: Acting, ref: str, *, lock: bool = False
 ) -> Bottleneck:
@@ -99,7 +116,7 @@ async def get_bottleneck(
     query = select(Bottleneck).where(
         Bottleneck.mesa_id == acting.mesa_id, Bottleneck.number == number
     )
-    found = (await session.exec(query.with_for_update() if lock else query)).first()
+    found = (await session.exec(locked(query) if lock else query)).first()
     if found is None:
         raise NotFound(ref=f"P-{number}")
     return found
@@ -110,7 +127,7 @@ async def get_action(
 ) -> Action:
     number = parse_ref(ref, "A")
     query = select(Action).where(Action.mesa_id == acting.mesa_id, Action.number == number)
-    found = (await session.exec(query.with_for_update() if lock else query)).first()
+    found = (await session.exec(locked(query) if lock else query)).first()
     if found is None:
         raise NotFound(ref=f"A-{number}")
     return found
@@ -118,7 +135,7 @@ async def get_action(
 
 async def lock_mesa(session: AsyncSession, mesa_id: int) -> Mesa:
     """The mesa row, locked: its counters hand out the next reference number."""
-    return (await session.exec(select(Mesa).where(Mesa.id == mesa_id).with_for_update())).one()
+    return (await session.exec(locked(select(Mesa).where(Mesa.id == mesa_id)))).one()
 
 
 class UseCases:

@@ -8,7 +8,7 @@ from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core import audit
-from bot.core.context import Actor, UseCases, load_acting, lock_mesa
+from bot.core.context import Actor, UseCases, load_acting, lock_mesa, locked
 from bot.core.dates import parse_local_datetime
 from bot.core.enums import Audience, SessionKind, SessionStatus
 from bot.core.errors import SessionClosed, SessionNotFound, SessionNotYet
@@ -104,11 +104,10 @@ class Sessions(UseCases):
         async with self.db.write() as s:
             acting = await load_acting(s, actor, Op.SCHEDULE_SESSION)
             row = (
-                await s.exec(
+                await s.exec(locked(
                     select(MesaSession)
                     .where(MesaSession.mesa_id == acting.mesa_id, MesaSession.number == number)
-                    .with_for_update()
-                )
+                ))
             ).first()
             if row is None:
                 raise SessionNotFound(number=number)
