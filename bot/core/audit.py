@@ -64,16 +64,18 @@ async def _locked_chain(session: AsyncSession, key: str) -> AuditChain:
     Use cases lock the rows they change first and record their audit event last, so
     the chain lock is always the last one taken and writers cannot deadlock on it.
     """
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    await session.exec(
-        insert(AuditChain)
-        .values(key=key, seq=0, head_hash=GENESIS)
-        .on_conflict_do_nothing(index_elements=["key"])
-    )
-    chain = (
-        await session.exec(locked(select(AuditChain).where(AuditChain.key == key)))
-    ).one()
+    query = locked(select(AuditChain).where(AuditChain.key == key))
+    chain = (await session.exec(query)).first()
+    if chain is None:  # the chain's first event: create its head, racing writers agree
+        dialect = session.get_bind().dialect.name
+        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        connection = await session.connection()
+        await connection.execute(
+            insert(AuditChain)
+            .values(key=key, seq=0, head_hash=GENESIS)
+            .on_conflict_do_nothing(index_elements=["key"])
+        )
+        chain = (await session.exec(query)).one()
     return chain
 
 

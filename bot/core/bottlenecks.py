@@ -126,9 +126,8 @@ class Bottlenecks(UseCases):
                 params={"ref": ref, "title": title, "reporter": acting.member.name},
             )
             upcoming = await next_session(s, acting.mesa_id, now)
-            directory = await Directory.load(s, acting.mesa_id)
             return Logged(
-                bottleneck=directory.bottleneck(row),
+                bottleneck=Directory.of_actor(acting.member, acting.entity).bottleneck(row),
                 next_session=session_view(upcoming) if upcoming else None,
             )
 

@@ -78,9 +78,10 @@ async def load_acting(session: AsyncSession, actor: Actor, op: Op) -> Acting:
     """The actor's member, mesa, role and entity, with ``op`` checked against the role."""
     row = (
         await session.exec(
-            select(Membership, Member, Mesa)
+            select(Membership, Member, Mesa, Entity)
             .join(Member, col(Member.id) == Membership.member_id)
             .join(Mesa, col(Mesa.id) == Membership.mesa_id)
+            .outerjoin(Entity, col(Entity.id) == Member.entity_id)
             .where(Membership.member_id == actor.member_id)
             .where(Membership.mesa_id == actor.mesa_id)
             .where(col(Membership.active).is_(True))
@@ -88,10 +89,9 @@ async def load_acting(session: AsyncSession, actor: Actor, op: Op) -> Acting:
     ).first()
     if row is None:
         raise NotAMember()
-    membership, member, mesa = row
+    membership, member, mesa, entity = row
     role = Role(membership.role)
     require(role, op)
-    entity = await session.get(Entity, member.entity_id) if member.entity_id else None
     return Acting(member=member, mesa=mesa, role=role, entity=entity)
 
 

@@ -49,6 +49,14 @@ class Directory:
             {e.id: e for e in entities if e.id is not None},
         )
 
+    @classmethod
+    def of_actor(cls, member: Member, entity: Entity | None) -> Directory:
+        """Enough to name the actor alone, without loading the whole mesa."""
+        return cls(
+            {member.id: member} if member.id is not None else {},
+            {entity.id: entity} if entity is not None and entity.id is not None else {},
+        )
+
     def entity_name(self, entity_id: int | None) -> str | None:
         if entity_id is None or entity_id not in self.entities:
             return None

@@ -43,7 +43,7 @@ class Progress(UseCases):
                 s, at=now, mesa_id=acting.mesa_id, actor_id=acting.member_id,
                 kind="progress.posted", subject=subject, source=source, after={"text": text},
             )
-            author = (await Directory.load(s, acting.mesa_id)).person(acting.member_id)
+            author = Directory.of_actor(acting.member, acting.entity).person(acting.member_id)
             assert author is not None
             return ProgressView(ref=subject, author=author, text=text, at=now)
 
