@@ -373,6 +373,8 @@ class Presenter:
             p["reason"] = label(self.lang, "blocked_reason", params.get("reason"))
         if kind == "action_assigned":
             p["who"] = params.get("owner") or params.get("entity") or "—"
+        if kind == "bottleneck_resolved" and not params.get("credited"):
+            kind = "bottleneck_resolved_uncredited"
         reply = Reply().add(self.t(f"notice.{kind}", **p))
         if kind == "action_proposed":
             reply.buttons.append(Button(self.t("button.claim"), f"/claim {p['ref']}"))

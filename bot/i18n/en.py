@@ -224,6 +224,7 @@ MESSAGES: dict[str, str] = {
     "notice.bottleneck_prioritized": "{ref} joins the mesa's prioritized few: “{title}”.",
     "notice.bottleneck_rejected": "Your bottleneck {ref} was rejected. Reason: {reason}",
     "notice.bottleneck_resolved": "{ref} resolved: “{title}”. Credited to {credited}.",
+    "notice.bottleneck_resolved_uncredited": "{ref} resolved: “{title}”.",
     "notice.action_proposed": "Action {ref} proposed on {bottleneck}: “{text}”. To take it on: /claim {ref}",
     "notice.action_claimed": "{owner} ({entity}) takes on {ref}: “{text}”.",
     "notice.action_confirmed": "{ref} confirmed: {owner} ({entity}) by {due}.",

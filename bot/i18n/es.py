@@ -224,6 +224,7 @@ MESSAGES: dict[str, str] = {
     "notice.bottleneck_prioritized": "{ref} entra en los priorizados de la mesa: «{title}».",
     "notice.bottleneck_rejected": "Su problema {ref} fue descartado. Motivo: {reason}",
     "notice.bottleneck_resolved": "{ref} resuelto: «{title}». Logro de {credited}.",
+    "notice.bottleneck_resolved_uncredited": "{ref} resuelto: «{title}».",
     "notice.action_proposed": "Acción {ref} propuesta sobre {bottleneck}: «{text}». Quien la asuma: /tomar {ref}",
     "notice.action_claimed": "{owner} ({entity}) asume {ref}: «{text}».",
     "notice.action_confirmed": "{ref} confirmada: {owner} ({entity}) para el {due}.",

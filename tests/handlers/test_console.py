@@ -146,3 +146,16 @@ async def test_sessions_cannot_be_held_before_they_happen(console: Console) -> N
     assert "No existe la sesión 7" in await say(console, "rosa", "/agenda 7")
     assert "Sesión 1 cancelada" in await say(console, "rosa", "/sesion 1 cancelada")
     assert "La sesión 1 ya está cancelada" in await say(console, "rosa", "/sesion 1 realizada")
+
+
+async def test_a_resolution_is_credited_only_when_an_entity_delivered_it(
+    console: Console,
+) -> None:
+    await say(console, "maria", "/problema Se resolvió solo")
+    await console.deliver()
+    assert "Logro" not in await say(console, "maria", "/resuelto P-1")
+    assert [n for n in await console.deliver() if "Logro" in n] == []
+    await say(console, "maria", "/problema Registro lento")
+    answer = await say(console, "maria", "/resuelto P-2 SERFOR")
+    assert "Logro de SERFOR." in answer
+    assert any("Logro de SERFOR" in n for n in await console.deliver())
