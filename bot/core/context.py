@@ -16,7 +16,7 @@ from bot.core.clock import Clock
 from bot.core.enums import Role
 from bot.core.errors import BadReference, NotAMember, NotFound, TooLong, UnknownEntity
 from bot.core.permissions import Op, require
-from bot.core.text import fold
+from bot.core.text import clean, fold
 from bot.storage.database import Database
 from bot.storage.tables import Action, Bottleneck, Entity, Member, Membership, Mesa
 
@@ -68,7 +68,8 @@ def parse_ref(text: str, prefix: str) -> int:
 
 
 def check_length(text: str, limit: int) -> str:
-    text = text.strip()
+    """The text cleaned for storage, refused whole if longer than ``limit``."""
+    text = clean(text)
     if len(text) > limit:
         raise TooLong(length=len(text), limit=limit)
     return text

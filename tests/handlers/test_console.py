@@ -159,3 +159,28 @@ async def test_a_resolution_is_credited_only_when_an_entity_delivered_it(
     answer = await say(console, "maria", "/resuelto P-2 SERFOR")
     assert "Logro de SERFOR." in answer
     assert any("Logro de SERFOR" in n for n in await console.deliver())
+
+
+async def test_whatever_is_typed_gets_an_answer_not_a_failure(console: Console) -> None:
+    import random
+
+    from bot.commands.words import COMMANDS
+
+    await say(console, "maria", "/problema Registro lento")
+    await say(console, "rosa", "/accion P-1 Publicar")
+    junk = ["", "P-1", "A-1", "P-99999999", "A-0", "S-1", "<b>", "&amp;", "*_`", "🌳", 
+            "impacto 9", "MP", "ley", "5 4", "el viernes", "ayer", "99:99", "en -3 días",
+            "9" * 40, "@rosa", "@nadie", "SERFOR", "en lugar de", ",", "realizada", "es", "fr"]
+    rng = random.Random(7)
+    words = [w for c in COMMANDS for w in (c.es, c.en)]
+    for handle in ("maria", "rosa", "jorge", "tom"):
+        for _ in range(60):
+            line = "/" + rng.choice(words) + " " + " ".join(rng.sample(junk, rng.randint(0, 4)))
+            answer = await say(console, handle, line)
+            assert answer.strip(), line
+            assert "Algo falló" not in answer and "Something failed" not in answer, line
+
+
+async def test_control_characters_are_dropped_not_fatal(console: Console) -> None:
+    answer = await say(console, "maria", "/problema hola\x00 mundo\x07")
+    assert "Registrado como P-1: «hola mundo»." in answer
