@@ -168,7 +168,7 @@ async def test_whatever_is_typed_gets_an_answer_not_a_failure(console: Console) 
 
     await say(console, "maria", "/problema Registro lento")
     await say(console, "rosa", "/accion P-1 Publicar")
-    junk = ["", "P-1", "A-1", "P-99999999", "A-0", "S-1", "<b>", "&amp;", "*_`", "🌳", 
+    junk = ["", "P-1", "A-1", "P-99999999", "A-0", "S-1", "<b>", "&amp;", "*_`", "🌳", "\x00",
             "impacto 9", "MP", "ley", "5 4", "el viernes", "ayer", "99:99", "en -3 días",
             "9" * 40, "@rosa", "@nadie", "SERFOR", "en lugar de", ",", "realizada", "es", "fr"]
     rng = random.Random(7)
