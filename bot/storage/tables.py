@@ -63,6 +63,11 @@ class Member(SQLModel, table=True):
     name: str = Field(max_length=120)
     entity_id: int | None = Field(default=None, foreign_key="entity.id")
     language: str = Field(default="es", max_length=5)
+    #: Set once the member picks a language with /idioma; until then a face may use the
+    #: language of the member's app (Telegram's ``language_code``).
+    language_chosen: bool = Field(default=False)
+    #: The mesa a member of several last chose to act in from a private chat.
+    current_mesa_id: int | None = Field(default=None, foreign_key="mesa.id")
     telegram_user_id: int | None = Field(default=None, sa_type=BigInteger, unique=True)
     slack_user_id: str | None = Field(default=None, max_length=40, unique=True)
     created_at: datetime = Field(sa_type=UTCDateTime)
@@ -230,3 +235,59 @@ class OutboxMessage(SQLModel, table=True):
     attempts: int = Field(default=0)
     created_at: datetime = Field(sa_type=UTCDateTime)
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class ChatLink(SQLModel, table=True):
+    """A platform chat linked to a mesa in a role: its ground group, the dedicated team's
+    chat, or the high-level chat. Commands in a linked chat act on its mesa."""
+
+    __tablename__ = "chat_link"
+    __table_args__ = (
+        UniqueConstraint("platform", "chat_id"),
+        UniqueConstraint("mesa_id", "platform", "purpose"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=12)
+    chat_id: str = Field(max_length=40)
+    mesa_id: int = Field(foreign_key="mesa.id", index=True)
+    purpose: str = Field(max_length=12)
+    title: str = Field(default="", max_length=200)
+    linked_by_id: int | None = Field(default=None, foreign_key="member.id")
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class InboundUpdate(SQLModel, table=True):
+    """An update from a platform, stored before the platform is told it arrived.
+
+    It is processed from here and marked done in the same transaction as its effects,
+    so a crash loses nothing and a redelivery changes nothing twice.
+    """
+
+    __tablename__ = "inbound_update"
+    __table_args__ = (UniqueConstraint("platform", "update_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=12)
+    update_id: int = Field(sa_type=BigInteger)
+    chat_key: str = Field(max_length=40)
+    payload: dict[str, Any] = Field(sa_type=JSON)
+    status: str = Field(default="pending", max_length=10, index=True)
+    attempts: int = Field(default=0)
+    received_at: datetime = Field(sa_type=UTCDateTime)
+    done_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class SentMessage(SQLModel, table=True):
+    """A message the bot sent about one item, so a reply to it can be understood."""
+
+    __tablename__ = "sent_message"
+    __table_args__ = (UniqueConstraint("platform", "chat_id", "message_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=12)
+    chat_id: str = Field(max_length=40)
+    message_id: str = Field(max_length=40)
+    mesa_id: int = Field(foreign_key="mesa.id")
+    ref: str = Field(max_length=20)
+    at: datetime = Field(sa_type=UTCDateTime)

@@ -8,12 +8,13 @@ from pathlib import Path
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 
 from bot.storage.database import Database
-from bot.storage.migrate import upgrade
+from bot.storage.migrate import alembic_config, upgrade
 
 PG_URL = os.environ.get("MESABOT_TEST_DATABASE_URL", "")
 
@@ -28,7 +29,8 @@ async def _check(db: Database) -> None:
     async with db.engine.connect() as connection:
         assert await connection.run_sync(_diff) == []
         version = (await connection.execute(text("SELECT version_num FROM alembic_version")))
-        assert version.scalar_one() == "0001"
+        head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+        assert version.scalar_one() == head
 
 
 async def test_upgrade_from_empty_sqlite(tmp_path: Path) -> None:
@@ -59,5 +61,24 @@ async def test_upgrade_from_empty_postgresql() -> None:
 
     try:
         await _check(db)
+    finally:
+        await db.dispose()
+
+
+async def test_upgrade_keeps_existing_members(tmp_path: Path) -> None:
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'old.db'}")
+    try:
+        await upgrade(db, "0001")
+        async with db.engine.begin() as connection:
+            await connection.execute(text(
+                "INSERT INTO member (handle, name, language, created_at) "
+                "VALUES ('maria', 'María Quispe', 'es', '2027-01-11 14:00:00')"
+            ))
+        await upgrade(db)
+        async with db.engine.connect() as connection:
+            row = (await connection.execute(text(
+                "SELECT name, language_chosen FROM member"
+            ))).one()
+        assert tuple(row) == ("María Quispe", False)
     finally:
         await db.dispose()
