@@ -13,12 +13,14 @@ from zoneinfo import ZoneInfo
 from bot.commands.parse import Usage, split_command
 from bot.commands.present import Presenter
 from bot.commands.reply import Reply
-from bot.commands.run import HANDLERS, Call
+from bot.commands.run import HANDLERS, PLAIN_HANDLERS, Call, Plain
 from bot.commands.words import find
+from bot.core.chats import ChatRef
 from bot.core.errors import DomainError
 from bot.core.members import Identity
 from bot.core.services import Services
 from bot.i18n import lang_of
+from bot.storage.database import AlreadyDone
 
 log = logging.getLogger(__name__)
 
@@ -27,20 +29,28 @@ MAX_INPUT = 20_000
 DEFAULT_TZ = ZoneInfo("America/Lima")
 
 
+def language_for(identity: Identity, hint: str | None = None) -> str:
+    """The member's chosen language, else their app's (``hint``), else their default."""
+    if identity.language_chosen or not hint:
+        return lang_of(identity.language)
+    return lang_of(hint)
+
+
 class Dispatcher:
     def __init__(self, services: Services) -> None:
         self.services = services
 
     async def handle(
-        self, identity: Identity, text: str, *, mesa: str | None = None, source: str = ""
+        self, identity: Identity, text: str, *, mesa: str | None = None, source: str = "",
+        chat: ChatRef | None = None, language_hint: str | None = None,
     ) -> Reply:
-        """Answer one command typed by ``identity`` in ``mesa`` (or their only mesa)."""
-        say = Presenter(lang_of(identity.language), DEFAULT_TZ)
-        try:
-            choice = identity.mesa(mesa)
-        except DomainError as error:
-            return say.domain_error(error)
-        say = Presenter(say.lang, ZoneInfo(choice.timezone))
+        """Answer one command typed by ``identity`` in ``mesa`` (or their only mesa).
+
+        Raises:
+            AlreadyDone: the update this command came from was already processed; the
+                face answers nothing.
+        """
+        say = Presenter(language_for(identity, language_hint), DEFAULT_TZ)
         if len(text) > MAX_INPUT:
             return say.error("too_long", length=len(text), limit=MAX_INPUT)
         word, args = split_command(text)
@@ -49,20 +59,22 @@ class Dispatcher:
         command = find(word)
         if command is None:
             return say.error("unknown_command", word=word[:40])
-        call = Call(
-            services=self.services,
-            actor=identity.actor(choice.slug),
-            role=choice.role,
-            say=say,
-            args=args,
-            source=source,
-        )
         try:
+            if not command.needs_mesa:
+                return await PLAIN_HANDLERS[command.name](
+                    Plain(services=self.services, identity=identity, say=say, args=args)
+                )
+            choice = identity.mesa(mesa)
+            say = Presenter(say.lang, ZoneInfo(choice.timezone))
+            call = Call(services=self.services, actor=identity.actor(choice.slug),
+                        role=choice.role, say=say, args=args, source=source, chat=chat)
             return await HANDLERS[command.name](call)
         except Usage:
             return say.error("usage", usage=say.t(f"help.{command.name}"))
         except DomainError as error:
             return say.domain_error(error)
+        except AlreadyDone:
+            raise
         except Exception:
             log.exception("command failed: %s (source %s)", command.name, source)
             return say.error("internal")

@@ -199,3 +199,20 @@ def parse_prioritize(args: str) -> tuple[str, str | None]:
     if len(tokens) > 2:
         raise Usage()
     return tokens[0], tokens[1] if len(tokens) == 2 else None
+
+
+_PURPOSES = {
+    "grupo": "ground", "ground": "ground", "group": "ground", "mesa": "ground",
+    "equipo": "team", "team": "team",
+    "alto_nivel": "high_level", "alto-nivel": "high_level", "altonivel": "high_level",
+    "alto nivel": "high_level", "high_level": "high_level", "high-level": "high_level",
+    "high level": "high_level", "despacho": "high_level",
+}
+
+
+def parse_purpose(args: str) -> str:
+    """"equipo" -> "team"; what a linked chat is for."""
+    purpose = _PURPOSES.get(fold(" ".join(args.split())))
+    if purpose is None:
+        raise Usage()
+    return purpose

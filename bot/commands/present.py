@@ -1,99 +1,32 @@
 """Results into replies, in the member's language and the mesa's time zone.
 
-One function per kind of result; the same words serve every face.
+One method per kind of result; the same words serve every face. The pieces live in
+:mod:`bot.commands.voice`, the agenda and notifications in
+:mod:`bot.commands.present_agenda`, refusals in :mod:`bot.commands.present_errors`.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from typing import Any
-from zoneinfo import ZoneInfo
-
+from bot.commands.present_agenda import AgendaWords
+from bot.commands.present_errors import ErrorWords
 from bot.commands.reply import Button, Reply, Style
-from bot.core import errors
+from bot.commands.voice import clip
 from bot.core.bottlenecks import Logged, Prioritized
-from bot.core.enums import ActionStatus, Role
+from bot.core.chats import LinkedChat
+from bot.core.enums import Role
+from bot.core.members import Identity
 from bot.core.views import (
     ActionView,
-    Agenda,
     BottleneckDetail,
     BottleneckView,
     Matrix,
-    Person,
     ProgressView,
     SessionView,
 )
-from bot.i18n import label, long_date, long_datetime, short_date, short_datetime, t
-
-ITEM_TITLE_MAX = 80
+from bot.i18n import label
 
 
-def _clip(text: str, limit: int = ITEM_TITLE_MAX) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
-class Presenter:
-    def __init__(self, lang: str, tz: ZoneInfo) -> None:
-        self.lang = lang
-        self.tz = tz
-
-    # small pieces
-
-    def t(self, key: str, **params: Any) -> str:
-        return t(self.lang, key, **params)
-
-    def person(self, person: Person | None) -> str:
-        if person is None:
-            return "—"
-        return f"{person.name} ({person.entity})" if person.entity else person.name
-
-    def day(self, day: date) -> str:
-        return long_date(self.lang, day)
-
-    def when(self, moment: datetime) -> str:
-        return long_datetime(self.lang, moment.astimezone(self.tz))
-
-    def stamp(self, moment: datetime) -> str:
-        return short_datetime(self.lang, moment.astimezone(self.tz))
-
-    def action_line(self, action: ActionView) -> str:
-        parts = [self.t("action.line", ref=action.ref, text=_clip(action.text),
-                        status=label(self.lang, "action_status", action.status))]
-        if action.owner or action.owner_entity:
-            parts.append(self.person(action.owner) if action.owner else action.owner_entity or "")
-        if action.due_on is not None:
-            parts.append(self.t("action.due_short", due=short_date(self.lang, action.due_on)))
-        if action.days_overdue:
-            parts.append(self.overdue_words(action.days_overdue))
-        if action.slips:
-            parts.append(self.t("action.slipped", slips=action.slips))
-        if action.status == ActionStatus.BLOCKED:
-            reason = label(self.lang, "blocked_reason", action.blocked_reason)
-            detail = f" ({action.blocked_detail})" if action.blocked_detail else ""
-            parts.append(self.t("action.blocked_why", reason=reason + detail))
-        return " · ".join(parts)
-
-    def overdue_words(self, days: int) -> str:
-        return self.t("action.overdue_one") if days == 1 else self.t("action.overdue", days=days)
-
-    def compact_line(self, action: ActionView, fact: str) -> str:
-        """Reference, short text, owner and the one fact a section is about."""
-        owner = self.person(action.owner) if action.owner else action.owner_entity or "—"
-        return f"{action.ref} «{_clip(action.text, 50)}» · {owner} · {fact}"
-
-    def progress_line(self, item: ProgressView) -> str:
-        return self.t("progress.line", ref=item.ref, when=self.stamp(item.at),
-                      author=item.author.name, text=_clip(item.text, 200))
-
-    def bottleneck_line(self, view: BottleneckView) -> str:
-        return self.t(
-            "matrix.item", ref=view.ref, title=_clip(view.title),
-            owner_class=label(self.lang, "owner_short", view.owner_class),
-            cause=label(self.lang, "root_cause", view.root_cause),
-            priority=view.priority if view.priority is not None else "—",
-            entity=view.responsible_entity or "—",
-        )
-
+class Presenter(AgendaWords, ErrorWords):
     # bottlenecks
 
     def logged(self, result: Logged) -> Reply:
@@ -188,19 +121,19 @@ class Presenter:
             reply.add(self.t("agenda.none"), Style.ITEM)
         self._section(reply, "matrix.queue", [self.bottleneck_line(v) for v in matrix.queue])
         self._section(reply, "matrix.triage", [
-            self.t("matrix.item_untriaged", ref=v.ref, title=_clip(v.title),
+            self.t("matrix.item_untriaged", ref=v.ref, title=clip(v.title),
                    reporter=self.person(v.reporter))
             for v in matrix.awaiting_triage
         ])
         self._section(reply, "matrix.filtered", [
-            self.t("matrix.item_filtered", ref=v.ref, title=_clip(v.title),
+            self.t("matrix.item_filtered", ref=v.ref, title=clip(v.title),
                    reason=label(self.lang, "request_kind", v.request_kind)
                    if v.request_kind != "productivity"
                    else label(self.lang, "owner_class", v.owner_class))
             for v in matrix.filtered
         ])
         self._section(reply, "matrix.closed", [
-            self.t("matrix.item_closed", ref=v.ref, title=_clip(v.title),
+            self.t("matrix.item_closed", ref=v.ref, title=clip(v.title),
                    status=label(self.lang, "status", v.status)
                    + (f" ({v.credited_entity})" if v.credited_entity else ""))
             for v in matrix.closed
@@ -288,96 +221,20 @@ class Presenter:
             reply.add(self.t("session.none"), Style.NOTE)
         return reply
 
-    def agenda(self, agenda: Agenda) -> Reply:
-        reply = Reply()
-        if agenda.session is not None:
-            reply.add(self.t("agenda.title", mesa=agenda.mesa.name, number=agenda.session.number,
-                             when=self.when(agenda.session.starts_at)), Style.TITLE)
-        else:
-            reply.add(self.t("agenda.title_preview", mesa=agenda.mesa.name), Style.TITLE)
-        if agenda.since is not None:
-            reply.add(self.t("agenda.since", when=self.when(agenda.since)), Style.NOTE)
-        reply.add(self.t("agenda.prioritized"), Style.HEADING)
-        for item in agenda.prioritized:
-            reply.add(self.bottleneck_line(item.bottleneck), Style.ITEM)
-            for action in item.actions:
-                reply.add(self.action_line(action), Style.SUBITEM)
-            if not item.actions:
-                reply.add(self.t("agenda.no_actions"), Style.SUBITEM)
-            for progress in item.progress:
-                reply.add(self.progress_line(progress), Style.SUBITEM)
-        if not agenda.prioritized:
-            reply.add(self.t("agenda.none"), Style.ITEM)
-        self._section(reply, "agenda.due", [
-            ("✓ " if a.status == ActionStatus.DONE else "✗ ") + self.compact_line(
-                a, self.t("agenda.done_mark") if a.status == ActionStatus.DONE
-                else short_date(self.lang, a.due_on) if a.due_on else "—")
-            for a in agenda.due
-        ], always=True)
-        self._section(reply, "agenda.overdue", [
-            self.compact_line(a, " · ".join(
-                [self.overdue_words(a.days_overdue)]
-                + ([self.t("action.slipped", slips=a.slips)] if a.slips else [])
-            ))
-            for a in agenda.overdue
-        ], always=True)
-        self._section(reply, "agenda.blocked", [
-            self.compact_line(a, label(self.lang, "blocked_reason", a.blocked_reason)
-                              + (f": {a.blocked_detail}" if a.blocked_detail else ""))
-            for a in agenda.blocked
-        ], always=True)
-        self._section(reply, "agenda.triage", [
-            self.t("matrix.item_untriaged", ref=v.ref, title=_clip(v.title),
-                   reporter=self.person(v.reporter))
-            for v in agenda.awaiting_triage
-        ], always=True)
-        self._section(reply, "agenda.confirm", [
-            self.compact_line(a, label(self.lang, "action_status", a.status))
-            for a in agenda.awaiting_confirmation
-        ], always=True)
-        momentum = agenda.momentum
-        reply.add(self.t("agenda.momentum"), Style.HEADING)
-        reply.add(self.t("agenda.momentum_line", cadence=self.t(f"cadence.{momentum.cadence}"),
-                         held=momentum.held_last_90_days,
-                         expected=momentum.expected_last_90_days), Style.ITEM)
-        reply.add(self.t("agenda.momentum_resolved",
-                         count=momentum.resolved_since_last_session), Style.ITEM)
-        if momentum.held_last_90_days * 2 < momentum.expected_last_90_days:
-            reply.add(self.t("agenda.momentum_warning"), Style.NOTE)
-        return reply
+    # chats and mesas
 
-    def _section(
-        self, reply: Reply, heading_key: str, items: list[str], *, always: bool = False
-    ) -> None:
-        """A heading and its items; an empty section is left out unless ``always``."""
-        if not items and not always:
-            return
-        reply.add(self.t(heading_key), Style.HEADING)
-        for item in items or [self.t("agenda.none")]:
-            reply.add(item, Style.ITEM)
+    def linked(self, linked: LinkedChat) -> Reply:
+        return Reply().add(self.t("chat.linked", mesa=linked.mesa_name,
+                                  purpose=self.t(f"purpose.{linked.purpose}")))
 
-    # notifications
-
-    def notice(self, kind: str, params: dict[str, Any]) -> Reply:
-        """An outbox notification, worded for its reader."""
-        p = {k: ("—" if v is None else v) for k, v in params.items()}
-        if isinstance(params.get("due_on"), str):
-            p["due"] = self.day(date.fromisoformat(params["due_on"]))
-        if isinstance(params.get("starts_at"), str):
-            p["when"] = self.when(datetime.fromisoformat(params["starts_at"]))
-        if "owner_class" in params:
-            p["owner_class"] = label(self.lang, "owner_class", params["owner_class"])
-        if "request_kind" in params:
-            p["request_kind"] = label(self.lang, "request_kind", params["request_kind"])
-        if kind == "action_blocked":
-            p["reason"] = label(self.lang, "blocked_reason", params.get("reason"))
-        if kind == "action_assigned":
-            p["who"] = params.get("owner") or params.get("entity") or "—"
-        if kind == "bottleneck_resolved" and not params.get("credited"):
-            kind = "bottleneck_resolved_uncredited"
-        reply = Reply().add(self.t(f"notice.{kind}", **p))
-        if kind == "action_proposed":
-            reply.buttons.append(Button(self.t("button.claim"), f"/claim {p['ref']}"))
+    def mesa_choices(self, identity: Identity) -> Reply:
+        reply = Reply().add(self.t("mesa.choose"))
+        for choice in identity.mesas:
+            current = " ✓" if choice.slug == identity.current_mesa else ""
+            reply.add(f"{choice.name} ({choice.slug}){current}", Style.ITEM)
+            reply.buttons.append(Button(choice.name, f"/mesa {choice.slug}"))
+        if not identity.mesas:
+            return Reply().add(self.t("error.not_a_member"), Style.ERROR)
         return reply
 
     # help, language, errors
@@ -388,46 +245,3 @@ class Presenter:
             reply.add(self.t(f"help.{name}"), Style.ITEM)
         return reply.add(self.t("help.footer"), Style.NOTE)
 
-    def error(self, key: str, **params: Any) -> Reply:
-        return Reply().add(self.t(f"error.{key}", **params), Style.ERROR)
-
-    def domain_error(self, error: errors.DomainError) -> Reply:
-        """Say what was understood, what was not, and the one thing to type instead."""
-        p = dict(error.params)
-        code = error.code
-        if isinstance(error, errors.Forbidden):
-            p["role"] = label(self.lang, "role", p["role"])
-            p["op"] = self.t(f"op.{p['op']}")
-            p["allowed"] = ", ".join(label(self.lang, "role", r) for r in p["allowed"])
-        elif isinstance(error, errors.AlreadyClaimed):
-            if p.get("mine"):
-                code = "already_mine"
-            p["owner"] = self.person(Person(p["owner"], p.get("entity")))
-        elif isinstance(error, errors.InvalidState):
-            status = p["status"]
-            group = "action_status" if p["ref"].startswith("A") else "status"
-            p["status"] = label(self.lang, group, status)
-        elif isinstance(error, errors.DatePast | errors.DateWeekdayMismatch):
-            p["date"] = self.day(p["date"])
-            if "weekday" in p:
-                p["weekday"] = self.t(f"weekday.{p['weekday']}")
-        elif isinstance(error, errors.PriorityLimit):
-            current = p.pop("current")
-            p["current"] = "; ".join(f"{ref} «{_clip(title, 40)}»" for ref, title in current)
-            p["first"] = current[0][0] if current else "P-1"
-            p.setdefault("ref", "P-?")
-        elif isinstance(error, errors.NotPrioritizable):
-            p["reason"] = self.t(f"excluded.{p['reason']}")
-        elif isinstance(error, errors.BadValue):
-            p["allowed"] = ", ".join(str(a) for a in p.get("allowed", []))
-        elif isinstance(error, errors.ChooseMesa):
-            p["choices"] = ", ".join(f"{slug} ({name})" for slug, name in p["choices"])
-        elif isinstance(error, errors.SessionClosed):
-            p["status"] = label(self.lang, "session_status", p["status"])
-        elif isinstance(error, errors.SessionNotYet):
-            p["when"] = self.when(p.pop("starts_at"))
-        elif isinstance(error, errors.UnknownMesa):
-            p["choices"] = ", ".join(p.get("choices", [])) or "—"
-        elif isinstance(error, errors.BadTriage):
-            p.setdefault("value", p.get("missing", p.get("field", "")))
-        return self.error(code, **p)

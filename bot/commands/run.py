@@ -15,8 +15,11 @@ from bot.commands.parse import Usage
 from bot.commands.present import Presenter
 from bot.commands.reply import Reply
 from bot.commands.words import COMMANDS
+from bot.core.chats import ChatRef
 from bot.core.context import Actor
 from bot.core.enums import SessionKind, SessionStatus
+from bot.core.errors import NotInGroup
+from bot.core.members import Identity
 from bot.core.services import Services
 from bot.i18n import lang_of
 
@@ -31,6 +34,7 @@ class Call:
     say: Presenter
     args: str
     source: str
+    chat: ChatRef | None = None
 
 
 Handler = Callable[[Call], Awaitable[Reply]]
@@ -232,8 +236,40 @@ async def language(c: Call) -> Reply:
     return Reply().add(say.t("language.set"))
 
 
-async def help(c: Call) -> Reply:
+async def link(c: Call) -> Reply:
+    if c.chat is None or c.chat.is_private:
+        raise NotInGroup()
+    linked = await c.services.chats.link(
+        actor=c.actor, chat=c.chat, purpose=parse.parse_purpose(c.args), source=c.source
+    )
+    return c.say.linked(linked)
+
+
+@dataclass(frozen=True)
+class Plain:
+    """A command that runs before any mesa is chosen."""
+
+    services: Services
+    identity: Identity
+    say: Presenter
+    args: str
+
+
+PlainHandler = Callable[[Plain], Awaitable[Reply]]
+
+
+async def help(c: Plain) -> Reply:
     return c.say.help([command.name for command in COMMANDS])
+
+
+async def mesa(c: Plain) -> Reply:
+    """List the member's mesas as choices, or remember the one named."""
+    slug = c.args.strip().lower()
+    if not slug:
+        return c.say.mesa_choices(c.identity)
+    choice = c.identity.mesa(slug)
+    await c.services.chats.choose_mesa(member_id=c.identity.member_id, slug=choice.slug)
+    return Reply().add(c.say.t("mesa.chosen", mesa=choice.name))
 
 
 HANDLERS: dict[str, Handler] = {
@@ -242,6 +278,7 @@ HANDLERS: dict[str, Handler] = {
     "duplicate": duplicate, "resolve": resolve, "action": action, "claim": claim,
     "confirm": confirm, "assign": assign, "progress": progress, "done": done,
     "blocked": blocked, "deadline": deadline, "drop": drop, "session": session, "agenda": agenda,
-    "mytasks": mytasks, "overdue": overdue, "language": language, "help": help,
+    "mytasks": mytasks, "overdue": overdue, "language": language, "link": link,
 }
+PLAIN_HANDLERS: dict[str, PlainHandler] = {"help": help, "mesa": mesa}
 

@@ -14,6 +14,8 @@ class Command:
     es: str
     en: str
     aliases: tuple[str, ...] = ()
+    #: False for the few commands that work before a mesa is chosen.
+    needs_mesa: bool = True
 
     def word(self, lang: str) -> str:
         return self.en if lang == "en" else self.es
@@ -43,7 +45,9 @@ COMMANDS: tuple[Command, ...] = (
     Command("mytasks", "mis_tareas", "mytasks", ("mistareas", "my_tasks", "tareas")),
     Command("overdue", "vencidas", "overdue"),
     Command("language", "idioma", "language"),
-    Command("help", "ayuda", "help"),
+    Command("link", "vincular", "link"),
+    Command("mesa", "mesa", "mesa", ("mesas",), needs_mesa=False),
+    Command("help", "ayuda", "help", needs_mesa=False),
 )
 
 

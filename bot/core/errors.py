@@ -39,6 +39,12 @@ class ChooseMesa(DomainError):
     code = "choose_mesa"
 
 
+class NotInGroup(DomainError):
+    """Linking is done from inside the group to be linked."""
+
+    code = "not_in_group"
+
+
 class SessionNotFound(DomainError):
     code = "session_not_found"
 

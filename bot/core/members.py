@@ -41,12 +41,15 @@ class Identity:
     handle: str
     name: str
     language: str
+    language_chosen: bool
     mesas: list[MesaChoice]
+    current_mesa: str | None = None
 
     def mesa(self, slug: str | None = None) -> MesaChoice:
         """The named mesa, or the only one they belong to."""
         if slug is None and len(self.mesas) == 1:
             return self.mesas[0]
+        slug = slug or self.current_mesa
         if slug is None and self.mesas:
             raise ChooseMesa(choices=[(c.slug, c.name) for c in self.mesas])
         for choice in self.mesas:
@@ -208,8 +211,10 @@ class Members(UseCases):
                            timezone=mesa.timezone)
                 for ms, mesa in rows if mesa.id is not None
             ]
+            current = next((c.slug for c in choices if c.mesa_id == member.current_mesa_id), None)
             return Identity(member_id=member.id, handle=member.handle, name=member.name,
-                            language=member.language, mesas=choices)
+                            language=member.language, language_chosen=member.language_chosen,
+                            mesas=choices, current_mesa=current)
 
     async def set_language(self, *, actor: Actor, language: str, source: str = "") -> str:
         language = language.strip().lower()[:5]
@@ -220,6 +225,7 @@ class Members(UseCases):
             acting = await load_acting(s, actor, Op.READ)
             before = acting.member.language
             acting.member.language = language
+            acting.member.language_chosen = True
             s.add(acting.member)
             await audit.record(
                 s, at=now, mesa_id=acting.mesa_id, actor_id=acting.member_id,

@@ -27,6 +27,7 @@ class Op(StrEnum):
     UPDATE_ACTION = "update_action"
     SCHEDULE_SESSION = "schedule_session"
     COMPILE_AGENDA = "compile_agenda"
+    LINK_CHAT = "link_chat"
 
 
 _ALL = frozenset(Role)
@@ -51,6 +52,7 @@ ALLOWED: dict[Op, frozenset[Role]] = {
     Op.UPDATE_ACTION: _PARTICIPANTS,
     Op.SCHEDULE_SESSION: _TEAM,
     Op.COMPILE_AGENDA: _ALL,
+    Op.LINK_CHAT: _TEAM,
 }
 
 

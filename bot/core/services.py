@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from bot.core.actions import Actions
 from bot.core.agenda import Agendas
 from bot.core.bottlenecks import Bottlenecks
+from bot.core.chats import Chats
 from bot.core.clock import Clock
 from bot.core.members import Members
 from bot.core.notices import Outbox
@@ -28,6 +29,7 @@ class Services:
     agendas: Agendas
     reading: Reading
     outbox: Outbox
+    chats: Chats
 
     @classmethod
     def build(cls, *, db: Database, clock: Clock) -> Services:
@@ -42,4 +44,5 @@ class Services:
             agendas=Agendas(db=db, clock=clock),
             reading=Reading(db=db, clock=clock),
             outbox=Outbox(db=db, clock=clock),
+            chats=Chats(db=db, clock=clock),
         )

@@ -9,8 +9,9 @@ production store; there rows are locked with ``SELECT ... FOR UPDATE`` by the co
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from sqlalchemy import event
@@ -22,6 +23,25 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.storage import tables  # noqa: F401  (registers the tables on the metadata)
 
 _WRITE = "mesabot_write"
+
+WriteHook = Callable[[AsyncSession], Awaitable[None]]
+_write_hook: ContextVar[WriteHook | None] = ContextVar("mesabot_write_hook", default=None)
+
+
+class AlreadyDone(Exception):
+    """The work this write belongs to was already done: the write is rolled back."""
+
+
+@contextmanager
+def with_each_write(hook: WriteHook) -> Iterator[None]:
+    """Run ``hook`` inside every writing transaction opened in this context, just before
+    it commits. A face uses it to mark the incoming update done in the same transaction
+    as the update's effects; the hook raises :class:`AlreadyDone` to undo a duplicate."""
+    token = _write_hook.set(hook)
+    try:
+        yield
+    finally:
+        _write_hook.reset(token)
 
 
 def _is_sqlite(url: str) -> bool:
@@ -71,6 +91,9 @@ class Database:
             session.begin(),
         ):
             yield session
+            hook = _write_hook.get()
+            if hook is not None:
+                await hook(session)
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:

@@ -1,0 +1,97 @@
+"""The agenda and the notifications, worded for their reader."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from bot.commands.reply import Button, Reply, Style
+from bot.commands.voice import Voice, clip
+from bot.core.enums import ActionStatus
+from bot.core.views import (
+    Agenda,
+)
+from bot.i18n import label, short_date
+
+
+class AgendaWords(Voice):
+    def agenda(self, agenda: Agenda) -> Reply:
+        reply = Reply()
+        if agenda.session is not None:
+            reply.add(self.t("agenda.title", mesa=agenda.mesa.name, number=agenda.session.number,
+                             when=self.when(agenda.session.starts_at)), Style.TITLE)
+        else:
+            reply.add(self.t("agenda.title_preview", mesa=agenda.mesa.name), Style.TITLE)
+        if agenda.since is not None:
+            reply.add(self.t("agenda.since", when=self.when(agenda.since)), Style.NOTE)
+        reply.add(self.t("agenda.prioritized"), Style.HEADING)
+        for item in agenda.prioritized:
+            reply.add(self.bottleneck_line(item.bottleneck), Style.ITEM)
+            for action in item.actions:
+                reply.add(self.action_line(action), Style.SUBITEM)
+            if not item.actions:
+                reply.add(self.t("agenda.no_actions"), Style.SUBITEM)
+            for progress in item.progress:
+                reply.add(self.progress_line(progress), Style.SUBITEM)
+        if not agenda.prioritized:
+            reply.add(self.t("agenda.none"), Style.ITEM)
+        self._section(reply, "agenda.due", [
+            ("✓ " if a.status == ActionStatus.DONE else "✗ ") + self.compact_line(
+                a, self.t("agenda.done_mark") if a.status == ActionStatus.DONE
+                else short_date(self.lang, a.due_on) if a.due_on else "—")
+            for a in agenda.due
+        ], always=True)
+        self._section(reply, "agenda.overdue", [
+            self.compact_line(a, " · ".join(
+                [self.overdue_words(a.days_overdue)]
+                + ([self.t("action.slipped", slips=a.slips)] if a.slips else [])
+            ))
+            for a in agenda.overdue
+        ], always=True)
+        self._section(reply, "agenda.blocked", [
+            self.compact_line(a, label(self.lang, "blocked_reason", a.blocked_reason)
+                              + (f": {a.blocked_detail}" if a.blocked_detail else ""))
+            for a in agenda.blocked
+        ], always=True)
+        self._section(reply, "agenda.triage", [
+            self.t("matrix.item_untriaged", ref=v.ref, title=clip(v.title),
+                   reporter=self.person(v.reporter))
+            for v in agenda.awaiting_triage
+        ], always=True)
+        self._section(reply, "agenda.confirm", [
+            self.compact_line(a, label(self.lang, "action_status", a.status))
+            for a in agenda.awaiting_confirmation
+        ], always=True)
+        momentum = agenda.momentum
+        reply.add(self.t("agenda.momentum"), Style.HEADING)
+        reply.add(self.t("agenda.momentum_line", cadence=self.t(f"cadence.{momentum.cadence}"),
+                         held=momentum.held_last_90_days,
+                         expected=momentum.expected_last_90_days), Style.ITEM)
+        reply.add(self.t("agenda.momentum_resolved",
+                         count=momentum.resolved_since_last_session), Style.ITEM)
+        if momentum.held_last_90_days * 2 < momentum.expected_last_90_days:
+            reply.add(self.t("agenda.momentum_warning"), Style.NOTE)
+        return reply
+
+    def notice(self, kind: str, params: dict[str, Any]) -> Reply:
+        """An outbox notification, worded for its reader."""
+        p = {k: ("—" if v is None else v) for k, v in params.items()}
+        if isinstance(params.get("due_on"), str):
+            p["due"] = self.day(date.fromisoformat(params["due_on"]))
+        if isinstance(params.get("starts_at"), str):
+            p["when"] = self.when(datetime.fromisoformat(params["starts_at"]))
+        if "owner_class" in params:
+            p["owner_class"] = label(self.lang, "owner_class", params["owner_class"])
+        if "request_kind" in params:
+            p["request_kind"] = label(self.lang, "request_kind", params["request_kind"])
+        if kind == "action_blocked":
+            p["reason"] = label(self.lang, "blocked_reason", params.get("reason"))
+        if kind == "action_assigned":
+            p["who"] = params.get("owner") or params.get("entity") or "—"
+        if kind == "bottleneck_resolved" and not params.get("credited"):
+            kind = "bottleneck_resolved_uncredited"
+        reply = Reply().add(self.t(f"notice.{kind}", **p))
+        if kind == "action_proposed":
+            reply.buttons.append(Button(self.t("button.claim"), f"/claim {p['ref']}"))
+        return reply
+

@@ -1,0 +1,99 @@
+"""How the bot speaks: the small pieces every reply is made of (names, dates in the
+mesa's time zone, one-line summaries of actions and bottlenecks, sections)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.commands.reply import Reply, Style
+from bot.core.enums import ActionStatus
+from bot.core.views import (
+    ActionView,
+    BottleneckView,
+    Person,
+    ProgressView,
+)
+from bot.i18n import label, long_date, long_datetime, short_date, short_datetime, t
+
+ITEM_TITLE_MAX = 80
+
+
+def clip(text: str, limit: int = ITEM_TITLE_MAX) -> str:
+    """A long title cut for a one-line summary; the full text stays in the record."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+class Voice:
+    def __init__(self, lang: str, tz: ZoneInfo) -> None:
+        self.lang = lang
+        self.tz = tz
+
+    # small pieces
+
+    def t(self, key: str, **params: Any) -> str:
+        return t(self.lang, key, **params)
+
+    def person(self, person: Person | None) -> str:
+        if person is None:
+            return "—"
+        return f"{person.name} ({person.entity})" if person.entity else person.name
+
+    def day(self, day: date) -> str:
+        return long_date(self.lang, day)
+
+    def when(self, moment: datetime) -> str:
+        return long_datetime(self.lang, moment.astimezone(self.tz))
+
+    def stamp(self, moment: datetime) -> str:
+        return short_datetime(self.lang, moment.astimezone(self.tz))
+
+    def action_line(self, action: ActionView) -> str:
+        parts = [self.t("action.line", ref=action.ref, text=clip(action.text),
+                        status=label(self.lang, "action_status", action.status))]
+        if action.owner or action.owner_entity:
+            parts.append(self.person(action.owner) if action.owner else action.owner_entity or "")
+        if action.due_on is not None:
+            parts.append(self.t("action.due_short", due=short_date(self.lang, action.due_on)))
+        if action.days_overdue:
+            parts.append(self.overdue_words(action.days_overdue))
+        if action.slips:
+            parts.append(self.t("action.slipped", slips=action.slips))
+        if action.status == ActionStatus.BLOCKED:
+            reason = label(self.lang, "blocked_reason", action.blocked_reason)
+            detail = f" ({action.blocked_detail})" if action.blocked_detail else ""
+            parts.append(self.t("action.blocked_why", reason=reason + detail))
+        return " · ".join(parts)
+
+    def overdue_words(self, days: int) -> str:
+        return self.t("action.overdue_one") if days == 1 else self.t("action.overdue", days=days)
+
+    def compact_line(self, action: ActionView, fact: str) -> str:
+        """Reference, short text, owner and the one fact a section is about."""
+        owner = self.person(action.owner) if action.owner else action.owner_entity or "—"
+        return f"{action.ref} «{clip(action.text, 50)}» · {owner} · {fact}"
+
+    def progress_line(self, item: ProgressView) -> str:
+        return self.t("progress.line", ref=item.ref, when=self.stamp(item.at),
+                      author=item.author.name, text=clip(item.text, 200))
+
+    def bottleneck_line(self, view: BottleneckView) -> str:
+        return self.t(
+            "matrix.item", ref=view.ref, title=clip(view.title),
+            owner_class=label(self.lang, "owner_short", view.owner_class),
+            cause=label(self.lang, "root_cause", view.root_cause),
+            priority=view.priority if view.priority is not None else "—",
+            entity=view.responsible_entity or "—",
+        )
+
+    def _section(
+        self, reply: Reply, heading_key: str, items: list[str], *, always: bool = False
+    ) -> None:
+        """A heading and its items; an empty section is left out unless ``always``."""
+        if not items and not always:
+            return
+        reply.add(self.t(heading_key), Style.HEADING)
+        for item in items or [self.t("agenda.none")]:
+            reply.add(item, Style.ITEM)
+

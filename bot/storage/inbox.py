@@ -1,0 +1,111 @@
+"""The inbox: updates from a platform, stored before the platform is told they arrived.
+
+Deduplication is by membership of the platform's update id (Telegram restarts its
+numbering after a week of silence, so "greater than the last one" would drop real
+updates); done rows older than :data:`KEEP` are purged so an old id can come back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.storage.database import AlreadyDone, Database
+from bot.storage.tables import InboundUpdate
+
+KEEP = timedelta(days=2)
+MAX_ATTEMPTS = 5
+
+
+@dataclass(frozen=True)
+class Incoming:
+    update_id: int
+    chat_key: str
+    payload: dict[str, Any]
+
+
+class Inbox:
+    def __init__(self, db: Database, platform: str) -> None:
+        self.db = db
+        self.platform = platform
+
+    async def store(self, updates: Sequence[Incoming], *, now: datetime) -> int:
+        """Keep the updates not seen before, in one transaction; returns how many were new."""
+        if not updates:
+            return 0
+        insert = pg_insert if not self.db.is_sqlite else sqlite_insert
+        rows = [
+            {"platform": self.platform, "update_id": u.update_id, "chat_key": u.chat_key,
+             "payload": u.payload, "status": "pending", "attempts": 0, "received_at": now}
+            for u in updates
+        ]
+        async with self.db.write() as s:
+            connection = await s.connection()
+            result = await connection.execute(
+                insert(InboundUpdate).values(rows)
+                .on_conflict_do_nothing(index_elements=["platform", "update_id"])
+                .returning(col(InboundUpdate.update_id))
+            )
+            return len(result.fetchall())
+
+    async def pending(self, *, limit: int = 200) -> list[Incoming]:
+        async with self.db.read() as s:
+            rows = await s.exec(
+                select(InboundUpdate)
+                .where(InboundUpdate.platform == self.platform, InboundUpdate.status == "pending")
+                .order_by(col(InboundUpdate.id))
+                .limit(limit)
+            )
+            return [Incoming(r.update_id, r.chat_key, r.payload) for r in rows]
+
+    async def mark_done(self, session: AsyncSession, update_id: int, *, now: datetime) -> None:
+        """Inside the transaction of the update's effects; a second time raises AlreadyDone."""
+        result = await session.exec(
+            update(InboundUpdate)
+            .where(col(InboundUpdate.platform) == self.platform)
+            .where(col(InboundUpdate.update_id) == update_id)
+            .where(col(InboundUpdate.status) == "pending")
+            .values(status="done", done_at=now)
+        )
+        if result.rowcount != 1:
+            raise AlreadyDone(update_id)
+
+    async def finish(self, update_id: int, *, now: datetime) -> None:
+        """Mark an update done when it changed nothing (a read, an error answered)."""
+        async with self.db.write() as s:
+            await s.exec(
+                update(InboundUpdate)
+                .where(col(InboundUpdate.platform) == self.platform)
+                .where(col(InboundUpdate.update_id) == update_id)
+                .where(col(InboundUpdate.status) == "pending")
+                .values(status="done", done_at=now)
+            )
+
+    async def failed_attempt(self, update_id: int) -> None:
+        """Count a failed attempt; after :data:`MAX_ATTEMPTS` the update is set aside."""
+        async with self.db.write() as s:
+            row = (await s.exec(
+                select(InboundUpdate).where(InboundUpdate.platform == self.platform,
+                                            InboundUpdate.update_id == update_id)
+            )).one()
+            row.attempts += 1
+            if row.attempts >= MAX_ATTEMPTS:
+                row.status = "failed"
+            s.add(row)
+
+    async def purge(self, *, now: datetime) -> None:
+        async with self.db.write() as s:
+            await s.exec(
+                delete(InboundUpdate)
+                .where(col(InboundUpdate.platform) == self.platform)
+                .where(col(InboundUpdate.status) != "pending")
+                .where(col(InboundUpdate.received_at) < now - KEEP)
+            )
