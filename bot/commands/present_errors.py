@@ -7,9 +7,7 @@ from typing import Any
 from bot.commands.reply import Button, Reply, Style
 from bot.commands.voice import Voice, clip
 from bot.core import errors
-from bot.core.views import (
-    Person,
-)
+from bot.core.views import Person
 from bot.i18n import label
 
 
