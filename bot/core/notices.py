@@ -7,17 +7,16 @@ when it delivers, and only after the change has committed.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core.audit import jsonable
 from bot.core.context import UseCases
 from bot.core.enums import Audience
-from bot.storage.tables import Member, Mesa, OutboxMessage
+from bot.storage.tables import Member, Mesa, OutboxDelivery, OutboxMessage
 
 
 def notify(
@@ -44,11 +43,19 @@ def notify(
     )
 
 
+#: Notices older than this are not delivered any more: news that stale misleads.
+DELIVERY_WINDOW = timedelta(days=3)
+#: A transient failure is retried this many times, then recorded as failed.
+MAX_ATTEMPTS = 8
+FINAL = ("sent", "skipped", "failed")
+
+
 @dataclass(frozen=True)
 class Pending:
-    """A notification to deliver, with what a face needs to address and word it."""
+    """A notification one face still has to deliver, with what it needs to address it."""
 
     id: int
+    mesa_id: int
     mesa_name: str
     mesa_timezone: str
     audience: str
@@ -58,23 +65,31 @@ class Pending:
     member_slack_id: str | None
     kind: str
     params: dict[str, Any]
+    attempts: int
 
 
 class Outbox(UseCases):
-    async def pending(self, *, limit: int = 100) -> list[Pending]:
-        """The oldest undelivered notifications; each in its reader's language."""
+    async def pending(self, *, platform: str, limit: int = 100) -> list[Pending]:
+        """The oldest notifications ``platform`` has not finished with, each in its
+        reader's language."""
+        since = self.clock.now() - DELIVERY_WINDOW
         async with self.db.read() as s:
             rows = await s.exec(
-                select(OutboxMessage, Mesa, Member)
+                select(OutboxMessage, Mesa, Member, OutboxDelivery)
                 .join(Mesa, col(Mesa.id) == OutboxMessage.mesa_id)
                 .outerjoin(Member, col(Member.id) == OutboxMessage.member_id)
-                .where(OutboxMessage.status == "pending")
+                .outerjoin(OutboxDelivery, (col(OutboxDelivery.outbox_id) == OutboxMessage.id)
+                           & (col(OutboxDelivery.platform) == platform))
+                .where(col(OutboxMessage.created_at) >= since)
+                .where(col(OutboxDelivery.status).is_(None)
+                       | col(OutboxDelivery.status).not_in(FINAL))
                 .order_by(col(OutboxMessage.id))
                 .limit(limit)
             )
             return [
                 Pending(
                     id=message.id or 0,
+                    mesa_id=mesa.id or 0,
                     mesa_name=mesa.name,
                     mesa_timezone=mesa.timezone,
                     audience=message.audience,
@@ -84,17 +99,28 @@ class Outbox(UseCases):
                     member_slack_id=member.slack_user_id if member else None,
                     kind=message.kind,
                     params=dict(message.params),
+                    attempts=delivery.attempts if delivery else 0,
                 )
-                for message, mesa, member in rows
+                for message, mesa, member, delivery in rows
             ]
 
-    async def mark_sent(self, *, ids: list[int]) -> None:
-        if not ids:
-            return
+    async def record(
+        self, *, platform: str, outbox_id: int, status: str, detail: str = ""
+    ) -> None:
+        """Record a delivery: ``sent``, ``skipped``, ``failed``, or ``retry`` (a transient
+        failure, retried until :data:`MAX_ATTEMPTS`)."""
         now = self.clock.now()
         async with self.db.write() as s:
-            await s.exec(
-                update(OutboxMessage)
-                .where(col(OutboxMessage.id).in_(ids))
-                .values(status="sent", sent_at=now, attempts=OutboxMessage.attempts + 1)
-            )
+            row = (await s.exec(
+                select(OutboxDelivery).where(OutboxDelivery.outbox_id == outbox_id,
+                                             OutboxDelivery.platform == platform)
+            )).first()
+            if row is None:
+                row = OutboxDelivery(outbox_id=outbox_id, platform=platform, status=status,
+                                     attempts=1, detail=detail[:200], at=now)
+            else:
+                row.attempts += 1
+                row.status, row.detail, row.at = status, detail[:200], now
+            if row.status == "retry" and row.attempts >= MAX_ATTEMPTS:
+                row.status = "failed"
+            s.add(row)

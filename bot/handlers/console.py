@@ -61,7 +61,7 @@ class Console:
 
     async def deliver(self) -> list[str]:
         """Print-ready lines for every pending notification, then mark them delivered."""
-        pending = await self.services.outbox.pending()
+        pending = await self.services.outbox.pending(platform="console")
         lines = []
         for notice in pending:
             say = Presenter(lang_of(notice.language), ZoneInfo(notice.mesa_timezone))
@@ -72,7 +72,9 @@ class Console:
                               mesa=notice.mesa_name)
             body = render(say.notice(notice.kind, notice.params)).replace("\n", "\n    ")
             lines.append(f"  → ({where}) {body}")
-        await self.services.outbox.mark_sent(ids=[n.id for n in pending])
+        for notice in pending:
+            await self.services.outbox.record(platform="console", outbox_id=notice.id,
+                                              status="sent")
         return lines
 
 

@@ -220,7 +220,8 @@ class OutboxMessage(SQLModel, table=True):
 
     ``audience`` is a chat role of the mesa (ground, team, high_level) or ``member``
     for a private message to ``member_id``. ``kind`` and ``params`` are rendered in the
-    reader's language at delivery, so the core never writes platform text.
+    reader's language at delivery, so the core never writes platform text. Each face
+    records its own delivery (:class:`OutboxDelivery`).
     """
 
     __tablename__ = "outbox_message"
@@ -231,10 +232,7 @@ class OutboxMessage(SQLModel, table=True):
     member_id: int | None = Field(default=None, foreign_key="member.id")
     kind: str = Field(max_length=40)
     params: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
-    status: str = Field(default="pending", max_length=10, index=True)
-    attempts: int = Field(default=0)
-    created_at: datetime = Field(sa_type=UTCDateTime)
-    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_at: datetime = Field(sa_type=UTCDateTime, index=True)
 
 
 class ChatLink(SQLModel, table=True):
@@ -290,4 +288,20 @@ class SentMessage(SQLModel, table=True):
     message_id: str = Field(max_length=40)
     mesa_id: int = Field(foreign_key="mesa.id")
     ref: str = Field(max_length=20)
+    at: datetime = Field(sa_type=UTCDateTime)
+
+
+class OutboxDelivery(SQLModel, table=True):
+    """One face's delivery of one outbox message: sent, skipped (the face has no chat
+    for it), or failed for good (blocked, chat gone). Absent means still to do."""
+
+    __tablename__ = "outbox_delivery"
+    __table_args__ = (UniqueConstraint("outbox_id", "platform"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    outbox_id: int = Field(foreign_key="outbox_message.id", index=True)
+    platform: str = Field(max_length=12)
+    status: str = Field(max_length=10)
+    attempts: int = Field(default=1)
+    detail: str = Field(default="", max_length=200)
     at: datetime = Field(sa_type=UTCDateTime)
