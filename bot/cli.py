@@ -56,6 +56,10 @@ def _parser() -> argparse.ArgumentParser:
     madd.add_argument("--language", default="es", choices=["es", "en"])
     madd.add_argument("--telegram-id", type=int)
     madd.add_argument("--slack-id")
+    link = member_sub.add_parser("link", help="link a member to their chat accounts")
+    link.add_argument("handle")
+    link.add_argument("--telegram-id", type=int)
+    link.add_argument("--slack-id")
     role = member_sub.add_parser("role", help="give a member a role in a mesa")
     role.add_argument("handle")
     role.add_argument("mesa")
@@ -95,6 +99,11 @@ async def _admin(args: argparse.Namespace, services: Services) -> int:
             telegram_user_id=args.telegram_id, slack_user_id=args.slack_id,
         )
         print(f"Member {handle} added.")
+    elif args.command == "member" and args.action == "link":
+        await services.members.link_identity(
+            handle=args.handle, telegram_user_id=args.telegram_id, slack_user_id=args.slack_id
+        )
+        print(f"{args.handle} linked.")
     elif args.command == "member":
         await services.members.grant_role(mesa=args.mesa, handle=args.handle, role=args.role)
         print(f"{args.handle} is {args.role} in {args.mesa}.")

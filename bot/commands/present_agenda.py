@@ -91,6 +91,8 @@ class AgendaWords(Voice):
         if kind == "bottleneck_resolved" and not params.get("credited"):
             kind = "bottleneck_resolved_uncredited"
         reply = Reply().add(self.t(f"notice.{kind}", **p))
+        if str(params.get("ref", "")).startswith("A-"):
+            reply.subject = str(params["ref"])
         if kind == "action_proposed":
             reply.buttons.append(Button(self.t("button.claim"), f"/claim {p['ref']}"))
         return reply

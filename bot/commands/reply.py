@@ -38,6 +38,9 @@ class Button:
 class Reply:
     lines: list[Line] = field(default_factory=list)
     buttons: list[Button] = field(default_factory=list)
+    #: The one item this reply is about (an action, "A-12"), so that a face can read a
+    #: reply to the message as progress on it.
+    subject: str | None = None
 
     def add(self, text: str, style: Style = Style.TEXT) -> Reply:
         self.lines.append(Line(text, style))

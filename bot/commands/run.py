@@ -40,6 +40,13 @@ class Call:
 Handler = Callable[[Call], Awaitable[Reply]]
 
 
+def about(reply: Reply, ref: str) -> Reply:
+    """Mark a reply as being about one action, so a reply to it is progress on it."""
+    if ref.startswith("A-"):
+        reply.subject = ref
+    return reply
+
+
 def _text(args: str) -> str:
     if not args.strip():
         raise Usage()
@@ -120,13 +127,13 @@ async def action(c: Call) -> Reply:
     view = await c.services.actions.propose(
         actor=c.actor, bottleneck_ref=ref, text=_text(text), source=c.source
     )
-    return c.say.proposed(view)
+    return about(c.say.proposed(view), view.ref)
 
 
 async def claim(c: Call) -> Reply:
     ref, _ = parse.first_ref(c.args)
     view = await c.services.actions.claim(actor=c.actor, ref=ref, source=c.source)
-    return c.say.claimed(view, actor_role=c.role)
+    return about(c.say.claimed(view, actor_role=c.role), view.ref)
 
 
 async def confirm(c: Call) -> Reply:
@@ -134,7 +141,7 @@ async def confirm(c: Call) -> Reply:
     view = await c.services.actions.confirm(
         actor=c.actor, ref=ref, due=due or None, source=c.source
     )
-    return c.say.confirmed(view)
+    return about(c.say.confirmed(view), view.ref)
 
 
 async def assign(c: Call) -> Reply:
@@ -145,7 +152,7 @@ async def assign(c: Call) -> Reply:
     view = await c.services.actions.assign(
         actor=c.actor, ref=ref, to=to, due=due.strip() or None, source=c.source
     )
-    return c.say.assigned(view)
+    return about(c.say.assigned(view), view.ref)
 
 
 async def progress(c: Call) -> Reply:
@@ -153,7 +160,7 @@ async def progress(c: Call) -> Reply:
     view = await c.services.progress.post(
         actor=c.actor, ref=ref, text=_text(text), source=c.source
     )
-    return c.say.progress(view)
+    return about(c.say.progress(view), view.ref)
 
 
 async def done(c: Call) -> Reply:
@@ -168,7 +175,7 @@ async def blocked(c: Call) -> Reply:
     view = await c.services.actions.mark_blocked(
         actor=c.actor, ref=ref, reason=reason, detail=detail, source=c.source
     )
-    return c.say.blocked(view)
+    return about(c.say.blocked(view), view.ref)
 
 
 async def deadline(c: Call) -> Reply:

@@ -16,7 +16,7 @@ from bot.core.context import Actor, UseCases, load_acting
 from bot.core.enums import Audience
 from bot.core.errors import BadValue
 from bot.core.permissions import Op
-from bot.storage.tables import ChatLink, Member, Mesa
+from bot.storage.tables import ChatLink, Member, Mesa, SentMessage
 
 #: Chat roles a chat can be linked in (the member audience is a private chat).
 PURPOSES = (Audience.GROUND, Audience.TEAM, Audience.HIGH_LEVEL)
@@ -108,3 +108,39 @@ class Chats(UseCases):
                 return
             member.current_mesa_id = mesa.id
             s.add(member)
+
+    async def target(self, *, platform: str, mesa_id: int, purpose: str) -> str | None:
+        """The chat a mesa's notices for ``purpose`` go to on ``platform``, if linked."""
+        async with self.db.read() as s:
+            row = (await s.exec(
+                select(ChatLink.chat_id).where(
+                    ChatLink.platform == platform, ChatLink.mesa_id == mesa_id,
+                    ChatLink.purpose == purpose,
+                )
+            )).first()
+            return row
+
+    async def remember(
+        self, *, platform: str, chat_id: str, message_id: str, mesa_id: int, ref: str
+    ) -> None:
+        """Note that a message the bot sent was about ``ref``, so a reply to it can be."""
+        async with self.db.write() as s:
+            s.add(SentMessage(platform=platform, chat_id=chat_id, message_id=message_id,
+                              mesa_id=mesa_id, ref=ref, at=self.clock.now()))
+
+    async def subject_of(
+        self, *, platform: str, chat_id: str, message_id: str
+    ) -> tuple[str, str] | None:
+        """The mesa (slug) and reference a message the bot sent was about."""
+        async with self.db.read() as s:
+            row = (await s.exec(
+                select(SentMessage.ref, Mesa.slug)
+                .join(Mesa, col(Mesa.id) == SentMessage.mesa_id)
+                .where(SentMessage.platform == platform, SentMessage.chat_id == chat_id,
+                       SentMessage.message_id == message_id)
+            )).first()
+            return (row[1], row[0]) if row else None
+
+    async def mesa_id(self, *, slug: str) -> int | None:
+        async with self.db.read() as s:
+            return (await s.exec(select(Mesa.id).where(Mesa.slug == slug))).first()

@@ -153,6 +153,36 @@ class Members(UseCases):
             raise Conflict(what="member", name=handle) from None
         return handle
 
+    async def link_identity(
+        self, *, handle: str, telegram_user_id: int | None = None,
+        slack_user_id: str | None = None,
+    ) -> None:
+        """Link a member to their chat accounts (how the first coordinator gets in)."""
+        now = self.clock.now()
+        try:
+            async with self.db.write() as s:
+                member = (await s.exec(
+                    select(Member).where(Member.handle == handle.strip().lstrip("@").lower())
+                )).first()
+                if member is None:
+                    raise UnknownMember(name=handle)
+                before = {"telegram_user_id": member.telegram_user_id,
+                          "slack_user_id": member.slack_user_id}
+                if telegram_user_id is not None:
+                    member.telegram_user_id = telegram_user_id
+                if slack_user_id is not None:
+                    member.slack_user_id = slack_user_id
+                s.add(member)
+                await s.flush()
+                await audit.record(
+                    s, at=now, mesa_id=None, actor_id=None, kind="member.linked",
+                    subject=member.handle, source="cli", before=before,
+                    after={"telegram_user_id": member.telegram_user_id,
+                           "slack_user_id": member.slack_user_id},
+                )
+        except IntegrityError:
+            raise Conflict(what="account", name=str(telegram_user_id or slack_user_id)) from None
+
     async def grant_role(self, *, mesa: str, handle: str, role: str) -> None:
         """Give a member a role in a mesa (or change the one they have)."""
         role = _choice(role, Role, "role")

@@ -190,6 +190,9 @@ MESSAGES: dict[str, str] = {
     "mesa.choose": "Your mesas; choose the one you act in:",
     "mesa.chosen": "Done: you act in the {mesa}.",
     "error.not_in_group": "This is done from inside the group to be linked.",
+    "telegram.start": "Hello. I am the Mesas Ejecutivas bot: the sector's bottlenecks, the actions to remove them and their progress between sessions are kept here. To take part, use the invitation link a coordinator of your mesa sends you. Type /help to see the commands.",
+    "telegram.unknown_person": "You are not registered in any mesa yet. To take part, use the invitation link a coordinator sends you.",
+    "telegram.not_linked": "This group is not linked to any mesa. A coordinator can link it by typing /link ground (or team, or high_level) here.",
     "help.help": "/help: this list",
     # errors
     "error.unknown_command": "I do not know the command “{word}”. Type /help to see the commands.",

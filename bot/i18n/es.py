@@ -190,6 +190,9 @@ MESSAGES: dict[str, str] = {
     "mesa.choose": "Sus mesas; elija en cuál actúa:",
     "mesa.chosen": "Listo: actúa en la {mesa}.",
     "error.not_in_group": "Esto se hace dentro del grupo que se quiere vincular.",
+    "telegram.start": "Hola. Soy el bot de las Mesas Ejecutivas: aquí se registran los problemas del sector, las acciones para resolverlos y sus avances entre sesiones. Para participar, use el enlace de invitación que le envíe un coordinador de su mesa. Escriba /ayuda para ver los comandos.",
+    "telegram.unknown_person": "Aún no lo tengo registrado en ninguna mesa. Para participar, use el enlace de invitación que le envíe un coordinador.",
+    "telegram.not_linked": "Este grupo no está vinculado a ninguna mesa. Un coordinador puede vincularlo escribiendo aquí /vincular grupo (o equipo, o alto_nivel).",
     "help.help": "/ayuda: esta lista",
     # errors
     "error.unknown_command": "No conozco el comando «{word}». Escriba /ayuda para ver los comandos.",

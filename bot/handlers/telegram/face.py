@@ -1,0 +1,184 @@
+"""The Telegram face: python-telegram-bot's Application, fed from the durable inbox.
+
+Polling is ours, not PTB's Updater: an update is stored before the next ``getUpdates``
+offset confirms it to Telegram, then processed from the database through
+``Application.process_update``, and marked done in the same transaction as its effects.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+from telegram import Bot, BotCommand, Message, Update
+from telegram.constants import ParseMode
+from telegram.error import NetworkError, RetryAfter, TimedOut
+from telegram.ext import Application, ApplicationBuilder
+
+from bot.commands.dispatch import Dispatcher
+from bot.commands.reply import Reply
+from bot.commands.words import COMMANDS
+from bot.core.clock import Clock
+from bot.core.services import Services
+from bot.handlers.inbox import InboxRunner
+from bot.handlers.telegram import handlers
+from bot.handlers.telegram.limits import Limiter
+from bot.handlers.telegram.render import Chunk, render
+from bot.i18n import t
+from bot.storage.inbox import Inbox, Incoming
+
+log = logging.getLogger(__name__)
+PLATFORM = "telegram"
+POLL_TIMEOUT = 20
+ALLOWED_UPDATES = ["message", "callback_query"]
+SEND_TRIES = 4
+T = TypeVar("T")
+
+
+def chat_key(payload: dict[str, Any]) -> str:
+    """The chat an update belongs to, so one chat's updates run in order."""
+    message = payload.get("message") or payload.get("edited_message") or {}
+    if not message and "callback_query" in payload:
+        message = payload["callback_query"].get("message") or {}
+    chat = message.get("chat") or {}
+    return str(chat.get("id", "none"))
+
+
+class TelegramFace:
+    def __init__(self, services: Services, *, token: str, api_base_url: str, clock: Clock,
+                 poll_timeout: int = POLL_TIMEOUT) -> None:
+        self.services = services
+        self.dispatcher = Dispatcher(services)
+        self.clock = clock
+        self.poll_timeout = poll_timeout
+        base = api_base_url.rstrip("/")
+        self.application: Application[Any, Any, Any, Any, Any, Any] = (
+            ApplicationBuilder().token(token).base_url(f"{base}/bot")
+            .base_file_url(f"{base}/file/bot").updater(None).build()
+        )
+        handlers.register(self.application, self)
+        self.inbox = Inbox(services.db, PLATFORM)
+        self.runner = InboxRunner(self.inbox, self.process, clock)
+        self.limiter = Limiter()
+        self._tasks: list[asyncio.Task[None]] = []
+
+    @property
+    def bot(self) -> Bot:
+        bot: Bot = self.application.bot
+        return bot
+
+    # lifecycle
+
+    async def start(self, *, poll: bool = True) -> None:
+        await self.application.initialize()
+        await self.application.start()
+        await self.set_commands()
+        if poll:
+            await self.bot.delete_webhook()
+            self._tasks.append(asyncio.create_task(self.poll_forever(), name="tg-poll"))
+        self._tasks.append(asyncio.create_task(self.runner.run_forever(), name="tg-inbox"))
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks.clear()
+        await self.application.stop()
+        await self.application.shutdown()
+
+    async def set_commands(self) -> None:
+        """The command menu, in Spanish (also the default) and English."""
+        for language in ("es", "en"):
+            commands = []
+            for command in COMMANDS:
+                usage = t(language, f"help.{command.name}")
+                description = usage.split(": ", 1)[1] if ": " in usage else usage
+                commands.append(BotCommand(command.word(language), description[:256]))
+            await self.bot.set_my_commands(commands, language_code=language)
+        await self.bot.set_my_commands(
+            [BotCommand(c.es, t("es", f"help.{c.name}")[:256]) for c in COMMANDS]
+        )
+
+    # receiving
+
+    async def poll_once(self, offset: int | None) -> int | None:
+        """One ``getUpdates``: store what came, and return the offset that confirms it."""
+        updates = await self.bot.get_updates(
+            offset=offset, timeout=self.poll_timeout, allowed_updates=ALLOWED_UPDATES
+        )
+        if not updates:
+            return offset
+        await self.receive([u.to_dict() for u in updates])
+        return updates[-1].update_id + 1
+
+    async def receive(self, payloads: list[dict[str, Any]]) -> None:
+        """Store updates (polled or pushed to the webhook) and wake the processor."""
+        incoming = [Incoming(int(p["update_id"]), chat_key(p), p) for p in payloads]
+        await self.inbox.store(incoming, now=self.clock.now())
+        self.runner.wake()
+
+    async def poll_forever(self) -> None:
+        offset: int | None = None
+        failures = 0
+        while True:
+            try:
+                offset = await self.poll_once(offset)
+                failures = 0
+            except RetryAfter as error:
+                await asyncio.sleep(_seconds(error.retry_after))
+            except (NetworkError, TimedOut):
+                failures += 1
+                log.warning("getUpdates failed (%s in a row)", failures)
+                await asyncio.sleep(min(30, 2**failures))
+
+    async def process(self, item: Incoming) -> None:
+        await self.application.process_update(Update.de_json(item.payload, self.bot))
+
+    # sending
+
+    async def send(self, chat_id: int, reply: Reply, *, mesa_slug: str | None = None
+                   ) -> list[Message]:
+        """Send a reply, split as needed, within the limits; a 429 waits and retries."""
+        sent: list[Message] = []
+        for chunk in render(reply):
+
+            async def send_chunk(c: Chunk = chunk) -> Message:
+                return await self.bot.send_message(
+                    chat_id, c.html, parse_mode=ParseMode.HTML, reply_markup=c.markup,
+                    disable_web_page_preview=True,
+                )
+
+            sent.append(await self.call(chat_id, send_chunk))
+        if reply.subject and sent and mesa_slug:
+            await self.remember(chat_id, sent[-1], mesa_slug, reply.subject)
+        return sent
+
+    async def call(self, chat_id: int, send: Callable[[], Awaitable[T]]) -> T:
+        for attempt in range(1, SEND_TRIES + 1):
+            await self.limiter.wait(chat_id)
+            try:
+                return await send()
+            except RetryAfter as error:
+                if attempt == SEND_TRIES:
+                    raise
+                log.info("429 for chat %s: waiting %ss", chat_id, error.retry_after)
+                await asyncio.sleep(_seconds(error.retry_after))
+        raise AssertionError("unreachable")
+
+    async def remember(self, chat_id: int, message: Message, mesa_slug: str, ref: str) -> None:
+        identity_mesa = await self.services.chats.mesa_id(slug=mesa_slug)
+        if identity_mesa is not None:
+            await self.services.chats.remember(
+                platform=PLATFORM, chat_id=str(chat_id), message_id=str(message.message_id),
+                mesa_id=identity_mesa, ref=ref,
+            )
+
+
+def _seconds(value: object) -> float:
+    total = getattr(value, "total_seconds", None)
+    return float(total()) if callable(total) else float(value)  # type: ignore[arg-type]

@@ -1,0 +1,166 @@
+"""The Telegram listeners, registered in one place. Each turns an update into one call
+of the shared dispatcher and sends the reply; who may do what is the core's business.
+
+Buttons are authorized by the person who pressed them (``callback_query.from_user``),
+never by the chat they are in.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from telegram import Update
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from bot.commands.parse import split_command
+from bot.commands.reply import Reply, Style
+from bot.commands.words import find
+from bot.core.chats import ChatRef
+from bot.core.errors import DomainError, UnknownMember
+from bot.core.members import Identity
+from bot.i18n import lang_of, t
+from bot.storage.database import AlreadyDone
+
+if TYPE_CHECKING:
+    from bot.handlers.telegram.face import TelegramFace
+
+Context = ContextTypes.DEFAULT_TYPE
+
+
+def register(app: Application[Any, Any, Any, Any, Any, Any], face: TelegramFace) -> None:
+    """Every Telegram listener of the bot."""
+    listeners = Listeners(face)
+    app.add_handler(CommandHandler("start", listeners.start))
+    app.add_handler(CallbackQueryHandler(listeners.button))
+    app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, listeners.migrated))
+    app.add_handler(MessageHandler(filters.TEXT, listeners.text))
+
+
+def _notice(lang: str, key: str) -> Reply:
+    return Reply().add(t(lang, key))
+
+
+class Listeners:
+    def __init__(self, face: TelegramFace) -> None:
+        self.face = face
+        self.services = face.services
+
+    async def _where(self, update: Update) -> tuple[ChatRef, str | None, bool]:
+        """The chat, the mesa it is linked to, and whether it is a group not linked."""
+        chat = update.effective_chat
+        assert chat is not None
+        ref = ChatRef("telegram", str(chat.id), chat.title or "", chat.type == "private")
+        if ref.is_private:
+            return ref, None, False
+        linked = await self.services.chats.linked(platform="telegram", chat_id=ref.chat_id)
+        return ref, linked.mesa_slug if linked else None, linked is None
+
+    async def _identity(self, user_id: int) -> Identity | None:
+        try:
+            return await self.services.members.identify(telegram_user_id=user_id)
+        except UnknownMember:
+            return None
+
+    async def _answer(self, identity: Identity, text: str, update: Update, chat: ChatRef,
+                      mesa: str | None, source: str) -> Reply | None:
+        user = update.effective_user
+        try:
+            return await self.face.dispatcher.handle(
+                identity, text, mesa=mesa, source=source, chat=chat,
+                language_hint=user.language_code if user else None,
+            )
+        except AlreadyDone:
+            return None  # a redelivered update: it already had its effect and its answer
+
+    async def text(self, update: Update, context: Context) -> None:
+        """A message: a command, or a reply to the bot's message about an action."""
+        message, user = update.effective_message, update.effective_user
+        if message is None or user is None or message.text is None:
+            return
+        chat, mesa, unlinked = await self._where(update)
+        text = message.text
+        replied = message.reply_to_message
+        if not text.startswith("/") and replied and replied.from_user \
+                and replied.from_user.id == self.face.bot.id:
+            about = await self.services.chats.subject_of(
+                platform="telegram", chat_id=chat.chat_id, message_id=str(replied.message_id)
+            )
+            if about is not None:
+                mesa, ref = about
+                text = f"/avance {ref} {text}"
+        if not text.startswith("/") and not chat.is_private:
+            return  # conversation among people in a group is not for the bot
+        lang = lang_of(user.language_code)
+        word, _ = split_command(text)
+        command = find(word) if word else None
+        if unlinked and (command is None or command.name not in ("link", "help", "mesa")):
+            if command is not None:
+                await self.face.send(int(chat.chat_id), _notice(lang, "telegram.not_linked"))
+            return
+        identity = await self._identity(user.id)
+        if identity is None:
+            await self.face.send(int(chat.chat_id), _notice(lang, "telegram.unknown_person"))
+            return
+        reply = await self._answer(identity, text, update, chat, mesa,
+                                   f"telegram:{chat.chat_id}:{message.message_id}")
+        if reply is not None:
+            await self.face.send(int(chat.chat_id), reply,
+                                 mesa_slug=mesa or _only_mesa(identity))
+
+    async def button(self, update: Update, context: Context) -> None:
+        """A button press: the command it carries, on behalf of whoever pressed it."""
+        query = update.callback_query
+        if query is None or query.data is None or query.message is None:
+            return
+        chat, mesa, _ = await self._where(update)
+        presser = query.from_user
+        identity = await self._identity(presser.id)
+        if identity is None:
+            await query.answer(t(lang_of(presser.language_code), "telegram.unknown_person"),
+                               show_alert=True)
+            return
+        reply = await self._answer(identity, query.data, update, chat, mesa,
+                                   f"telegram:{chat.chat_id}:button:{query.id}")
+        if reply is None:
+            return
+        if reply.is_error:
+            text = " ".join(line.text for line in reply.lines if line.style is Style.ERROR)
+            await query.answer(text[:200], show_alert=True)
+            if not reply.buttons:
+                return
+        else:
+            await query.answer()
+        await self.face.send(int(chat.chat_id), reply, mesa_slug=mesa or _only_mesa(identity))
+
+    async def start(self, update: Update, context: Context) -> None:
+        """``/start``: what the bot is and how to join."""
+        message, user = update.effective_message, update.effective_user
+        if message is None or user is None:
+            return
+        identity = await self._identity(user.id)
+        lang = lang_of(identity.language if identity and identity.language_chosen
+                       else user.language_code)
+        await self.face.send(message.chat_id, _notice(lang, "telegram.start"))
+
+    async def migrated(self, update: Update, context: Context) -> None:
+        """A group became a supergroup: its link follows it to the new id."""
+        message = update.effective_message
+        if message is not None and message.migrate_to_chat_id:
+            await self.services.chats.migrate(
+                platform="telegram", old_chat_id=str(message.chat_id),
+                new_chat_id=str(message.migrate_to_chat_id),
+            )
+
+
+def _only_mesa(identity: Identity) -> str | None:
+    try:
+        return identity.mesa(None).slug
+    except DomainError:  # several mesas and none chosen
+        return None

@@ -1,0 +1,52 @@
+"""Telegram's sending limits, kept before sending rather than learned from 429s.
+
+About one message a second in a chat (short bursts allowed), twenty a minute in a
+group, thirty a second overall: a token bucket per chat and one for the bot.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Bucket:
+    capacity: float
+    per_second: float
+    tokens: float = field(init=False)
+    stamp: float = field(default_factory=time.monotonic)
+
+    def __post_init__(self) -> None:
+        self.tokens = self.capacity
+
+    def take(self) -> float:
+        """Take a token; returns how long to wait before sending (0 if none)."""
+        now = time.monotonic()
+        self.tokens = min(self.capacity, self.tokens + (now - self.stamp) * self.per_second)
+        self.stamp = now
+        self.tokens -= 1
+        return 0.0 if self.tokens >= 0 else -self.tokens / self.per_second
+
+
+class Limiter:
+    def __init__(self) -> None:
+        self._overall = Bucket(capacity=30, per_second=30)
+        self._chats: dict[int, Bucket] = {}
+        self._lock = asyncio.Lock()
+
+    def _bucket(self, chat_id: int) -> Bucket:
+        if chat_id not in self._chats:
+            group = chat_id < 0
+            self._chats[chat_id] = (
+                Bucket(capacity=20, per_second=20 / 60) if group
+                else Bucket(capacity=4, per_second=1)
+            )
+        return self._chats[chat_id]
+
+    async def wait(self, chat_id: int) -> None:
+        async with self._lock:
+            delay = max(self._bucket(chat_id).take(), self._overall.take())
+        if delay > 0:
+            await asyncio.sleep(delay)
