@@ -116,7 +116,8 @@ class FakeTelegram:
         while not self.updates and time.monotonic() < deadline:
             self._new_update.clear()
             try:
-                await asyncio.wait_for(self._new_update.wait(), deadline - time.monotonic())
+                async with asyncio.timeout(deadline - time.monotonic()):
+                    await self._new_update.wait()
             except TimeoutError:
                 break
         limit = int(params.get("limit", 100) or 100)

@@ -100,7 +100,7 @@ class Actions(UseCases):
             )
             view = await self._view(s, acting, row, now)
             notify(
-                s, at=now, mesa_id=acting.mesa_id, audience=Audience.GROUND,
+                s, at=now, source=source, mesa_id=acting.mesa_id, audience=Audience.GROUND,
                 kind="action_proposed",
                 params={"ref": view.ref, "text": text, "bottleneck": view.bottleneck_ref,
                         "proposer": acting.member.name},
@@ -134,7 +134,7 @@ class Actions(UseCases):
                                source=source, now=now)
             view = await self._view(s, acting, row, now)
             notify(
-                s, at=now, mesa_id=acting.mesa_id, audience=Audience.GROUND,
+                s, at=now, source=source, mesa_id=acting.mesa_id, audience=Audience.GROUND,
                 kind="action_claimed",
                 params={"ref": view.ref, "text": view.text, "owner": acting.member.name,
                         "entity": view.owner_entity},
@@ -189,7 +189,7 @@ class Actions(UseCases):
                 )
             view = await self._view(s, acting, row, now)
             notify(
-                s, at=now, mesa_id=acting.mesa_id, audience=Audience.GROUND,
+                s, at=now, source=source, mesa_id=acting.mesa_id, audience=Audience.GROUND,
                 kind="action_confirmed",
                 params={"ref": view.ref, "text": view.text,
                         "owner": view.owner.name if view.owner else "",
@@ -228,10 +228,10 @@ class Actions(UseCases):
             params = {"ref": view.ref, "text": view.text, "entity": view.owner_entity,
                       "owner": member.name if member else None, "due_on": row.due_on}
             if member is not None and member.id != acting.member_id:
-                notify(s, at=now, mesa_id=acting.mesa_id, audience=Audience.MEMBER,
+                notify(s, at=now, source=source, mesa_id=acting.mesa_id, audience=Audience.MEMBER,
                        member_id=member.id, kind="action_assigned", params=params)
             else:
-                notify(s, at=now, mesa_id=acting.mesa_id, audience=Audience.GROUND,
+                notify(s, at=now, source=source, mesa_id=acting.mesa_id, audience=Audience.GROUND,
                        kind="action_assigned", params=params)
             return view
 
@@ -254,7 +254,8 @@ class Actions(UseCases):
                                now=now, note=note)
             view = await self._view(s, acting, row, now)
             notify(
-                s, at=now, mesa_id=acting.mesa_id, audience=Audience.GROUND, kind="action_done",
+                s, at=now, source=source, mesa_id=acting.mesa_id, audience=Audience.GROUND,
+                kind="action_done",
                 params={"ref": view.ref, "text": view.text, "by": acting.member.name,
                         "entity": view.owner_entity, "note": note},
             )
@@ -276,7 +277,8 @@ class Actions(UseCases):
                                source=source, now=now, detail=detail)
             view = await self._view(s, acting, row, now)
             notify(
-                s, at=now, mesa_id=acting.mesa_id, audience=Audience.TEAM, kind="action_blocked",
+                s, at=now, source=source, mesa_id=acting.mesa_id, audience=Audience.TEAM,
+                kind="action_blocked",
                 params={"ref": view.ref, "text": view.text, "by": acting.member.name,
                         "reason": reason.value, "detail": detail},
             )
@@ -317,7 +319,8 @@ class Actions(UseCases):
                                source=source, now=now, reason=reason)
             view = await self._view(s, acting, row, now)
             notify(
-                s, at=now, mesa_id=acting.mesa_id, audience=Audience.GROUND, kind="action_dropped",
+                s, at=now, source=source, mesa_id=acting.mesa_id, audience=Audience.GROUND,
+                kind="action_dropped",
                 params={"ref": view.ref, "text": view.text, "by": acting.member.name,
                         "reason": reason},
             )

@@ -121,7 +121,7 @@ class Bottlenecks(UseCases):
                 after={"title": title, "detail": detail},
             )
             notify(
-                s, at=now, mesa_id=acting.mesa_id, audience=Audience.TEAM,
+                s, at=now, source=source, mesa_id=acting.mesa_id, audience=Audience.TEAM,
                 kind="bottleneck_logged",
                 params={"ref": ref, "title": title, "reporter": acting.member.name},
             )
@@ -178,7 +178,7 @@ class Bottlenecks(UseCases):
             directory = await Directory.load(s, acting.mesa_id)
             view = directory.bottleneck(row)
             notify(
-                s, at=now, mesa_id=acting.mesa_id, audience=Audience.MEMBER,
+                s, at=now, source=source, mesa_id=acting.mesa_id, audience=Audience.MEMBER,
                 member_id=row.reporter_id, kind="bottleneck_triaged",
                 params={
                     "ref": view.ref, "title": view.title, "owner_class": view.owner_class,
@@ -233,7 +233,7 @@ class Bottlenecks(UseCases):
             status = BottleneckStatus.IN_PROGRESS if committed else BottleneckStatus.PRIORITIZED
             await self._set_status(s, acting, row, status, "bottleneck.prioritized", source, now)
             notify(
-                s, at=now, mesa_id=acting.mesa_id, audience=Audience.GROUND,
+                s, at=now, source=source, mesa_id=acting.mesa_id, audience=Audience.GROUND,
                 kind="bottleneck_prioritized",
                 params={"ref": f"P-{row.number}", "title": row.title},
             )
@@ -275,7 +275,7 @@ class Bottlenecks(UseCases):
                 s, acting, row, BottleneckStatus.REJECTED, "bottleneck.rejected", source, now
             )
             notify(
-                s, at=now, mesa_id=acting.mesa_id, audience=Audience.MEMBER,
+                s, at=now, source=source, mesa_id=acting.mesa_id, audience=Audience.MEMBER,
                 member_id=row.reporter_id, kind="bottleneck_rejected",
                 params={"ref": f"P-{row.number}", "title": row.title, "reason": reason},
             )
@@ -326,7 +326,7 @@ class Bottlenecks(UseCases):
             directory = await Directory.load(s, acting.mesa_id)
             view = directory.bottleneck(row)
             notify(
-                s, at=now, mesa_id=acting.mesa_id, audience=Audience.GROUND,
+                s, at=now, source=source, mesa_id=acting.mesa_id, audience=Audience.GROUND,
                 kind="bottleneck_resolved",
                 params={"ref": view.ref, "title": view.title, "credited": view.credited_entity},
             )

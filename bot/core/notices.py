@@ -28,7 +28,10 @@ def notify(
     kind: str,
     params: dict[str, Any],
     member_id: int | None = None,
+    source: str = "",
 ) -> None:
+    """Queue a notice. ``source`` is where the change came from (a face's chat and
+    message), so a face can spare that chat the news it has just been answered."""
     if (audience is Audience.MEMBER) != (member_id is not None):
         raise ValueError("a member notice needs a member, a chat notice none")
     session.add(
@@ -38,6 +41,7 @@ def notify(
             member_id=member_id,
             kind=kind,
             params=jsonable(params),
+            source=source[:200],
             created_at=at,
         )
     )
@@ -66,6 +70,7 @@ class Pending:
     kind: str
     params: dict[str, Any]
     attempts: int
+    source: str
 
 
 class Outbox(UseCases):
@@ -100,6 +105,7 @@ class Outbox(UseCases):
                     kind=message.kind,
                     params=dict(message.params),
                     attempts=delivery.attempts if delivery else 0,
+                    source=message.source,
                 )
                 for message, mesa, member, delivery in rows
             ]

@@ -90,7 +90,7 @@ class Sessions(UseCases):
                 after={"starts_at": starts_at, "kind": kind.value},
             )
             notify(
-                s, at=now, mesa_id=acting.mesa_id, audience=Audience.GROUND,
+                s, at=now, source=source, mesa_id=acting.mesa_id, audience=Audience.GROUND,
                 kind="session_scheduled",
                 params={"number": row.number, "starts_at": starts_at, "kind": kind.value},
             )
@@ -125,7 +125,7 @@ class Sessions(UseCases):
             )
             if status is SessionStatus.CANCELLED:
                 notify(
-                    s, at=now, mesa_id=acting.mesa_id, audience=Audience.GROUND,
+                    s, at=now, source=source, mesa_id=acting.mesa_id, audience=Audience.GROUND,
                     kind="session_cancelled",
                     params={"number": row.number, "starts_at": row.starts_at},
                 )

@@ -73,4 +73,5 @@ class InboxRunner:
             taken = await self.run_pending()
             if taken == 0:
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), idle_seconds)
+                    async with asyncio.timeout(idle_seconds):
+                        await self._wake.wait()

@@ -232,6 +232,7 @@ class OutboxMessage(SQLModel, table=True):
     member_id: int | None = Field(default=None, foreign_key="member.id")
     kind: str = Field(max_length=40)
     params: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    source: str = Field(default="", max_length=200)
     created_at: datetime = Field(sa_type=UTCDateTime, index=True)
 
 

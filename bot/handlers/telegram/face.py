@@ -25,6 +25,7 @@ from bot.core.clock import Clock
 from bot.core.services import Services
 from bot.handlers.inbox import InboxRunner
 from bot.handlers.telegram import handlers
+from bot.handlers.telegram.delivery import TelegramDelivery
 from bot.handlers.telegram.limits import Limiter
 from bot.handlers.telegram.render import Chunk, render
 from bot.i18n import t
@@ -63,6 +64,7 @@ class TelegramFace:
         self.inbox = Inbox(services.db, PLATFORM)
         self.runner = InboxRunner(self.inbox, self.process, clock)
         self.limiter = Limiter()
+        self.delivery = TelegramDelivery(self)
         self._tasks: list[asyncio.Task[None]] = []
 
     @property
@@ -80,6 +82,7 @@ class TelegramFace:
             await self.bot.delete_webhook()
             self._tasks.append(asyncio.create_task(self.poll_forever(), name="tg-poll"))
         self._tasks.append(asyncio.create_task(self.runner.run_forever(), name="tg-inbox"))
+        self._tasks.append(asyncio.create_task(self.delivery.run_forever(), name="tg-outbox"))
 
     async def stop(self) -> None:
         for task in self._tasks:
@@ -138,6 +141,7 @@ class TelegramFace:
 
     async def process(self, item: Incoming) -> None:
         await self.application.process_update(Update.de_json(item.payload, self.bot))
+        self.delivery.wake()  # what the update caused is in the outbox now
 
     # sending
 
