@@ -257,6 +257,24 @@ class FakeTelegram:
             ) from None
         return self.sent(chat_id)
 
+    async def wait_for_text(self, chat_id: int, fragment: str) -> dict[str, Any]:
+        """The first message the bot sent to a chat containing ``fragment``."""
+        try:
+            async with asyncio.timeout(10):
+                while True:
+                    for message in self.sent(chat_id):
+                        if fragment in message.get("text", ""):
+                            return message
+                    self._bot_sent.clear()
+                    await self._bot_sent.wait()
+        except TimeoutError:
+            texts = [m.get("text", "") for m in self.sent(chat_id)]
+            raise AssertionError(f"chat {chat_id}: no {fragment!r} in {texts}") from None
+
+    def answers(self) -> list[dict[str, Any]]:
+        """Every answerCallbackQuery the bot made."""
+        return [params for method, params in self.calls if method == "answerCallbackQuery"]
+
     def _chat(self, chat_id: int) -> dict[str, Any]:
         for message in self.messages.get(chat_id, []):
             return dict(message["chat"])
