@@ -23,3 +23,60 @@ def configure_logging(settings: Settings) -> None:
 
 def build_services(database_url: str, clock: Clock | None = None) -> Services:
     return Services.build(db=Database(database_url), clock=clock or SystemClock())
+
+
+async def run(settings: Settings) -> int:
+    """``mesabot run``: every configured face and the scheduler on one loop, until a
+    signal; stopped in reverse order."""
+    import asyncio
+    import signal
+
+    from aiohttp import web
+
+    from bot.handlers.telegram import webhook
+    from bot.handlers.telegram.face import TelegramFace
+    from scheduler.jobs import build_scheduler
+
+    log = logging.getLogger("mesabot")
+    if settings.telegram_bot_token is None:
+        log.error("No face is configured: set TELEGRAM_BOT_TOKEN (see README).")
+        return 2
+    services = build_services(settings.database_url)
+    telegram = TelegramFace(
+        services, token=settings.telegram_bot_token.get_secret_value(),
+        api_base_url=settings.telegram_api_base_url, clock=services.clock,
+    )
+    use_webhook = bool(settings.telegram_webhook_url)
+    web_runner: web.AppRunner | None = None
+    scheduler = build_scheduler(services, platforms=["telegram"])
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await telegram.start(poll=not use_webhook)
+        if use_webhook:
+            secret = settings.telegram_webhook_secret
+            if secret is None:
+                log.error("TELEGRAM_WEBHOOK_SECRET is required in webhook mode.")
+                return 2
+            app = web.Application()
+            app.add_routes(webhook.routes(telegram, secret.get_secret_value()))
+            web_runner = web.AppRunner(app)
+            await web_runner.setup()
+            await web.TCPSite(web_runner, "0.0.0.0", settings.http_port).start()
+            await telegram.bot.set_webhook(
+                url=f"{settings.telegram_webhook_url}", secret_token=secret.get_secret_value(),
+                allowed_updates=["message", "callback_query"],
+            )
+        scheduler.start()
+        log.info("Mesa bot running (Telegram, %s)", "webhook" if use_webhook else "polling")
+        await stop.wait()
+    finally:
+        if scheduler.running:
+            scheduler.shutdown(wait=False)
+        if web_runner is not None:
+            await web_runner.cleanup()
+        await telegram.stop()
+        await services.db.dispose()
+    return 0

@@ -18,6 +18,7 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     sub.add_parser("demo", help="play a week of the Mesa Forestal on a temporary database")
+    sub.add_parser("run", help="run every configured face (Telegram) and the scheduler")
 
     console = sub.add_parser("console", help="talk to the bot from a terminal")
     console.add_argument("--as", dest="handle", required=True, help="the member's handle")
@@ -118,6 +119,10 @@ async def _admin(args: argparse.Namespace, services: Services) -> int:
 
 
 async def _run(args: argparse.Namespace, settings: Settings) -> int:
+    if args.command == "run":
+        from bot.app import run
+
+        return await run(settings)
     if args.command == "demo":
         from bot.demo import play
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -11,3 +12,17 @@ class Settings(BaseSettings):
     #: SQLite file by default; ``postgresql+asyncpg://user@host:5432/db`` in production.
     database_url: str = "sqlite+aiosqlite:///mesabot.db"
     log_level: str = "INFO"
+    #: Port of the HTTP listener (Telegram webhook mode).
+    http_port: int = 8080
+
+    telegram_bot_token: SecretStr | None = Field(
+        default=None, validation_alias="TELEGRAM_BOT_TOKEN"
+    )
+    telegram_api_base_url: str = Field(
+        default="https://api.telegram.org", validation_alias="TELEGRAM_API_BASE_URL"
+    )
+    #: Public HTTPS URL Telegram posts updates to; unset means long polling.
+    telegram_webhook_url: str | None = Field(default=None, validation_alias="TELEGRAM_WEBHOOK_URL")
+    telegram_webhook_secret: SecretStr | None = Field(
+        default=None, validation_alias="TELEGRAM_WEBHOOK_SECRET"
+    )
