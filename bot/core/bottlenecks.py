@@ -50,7 +50,7 @@ from bot.core.views import BottleneckView, SessionView
 from bot.storage.tables import Action, Bottleneck
 
 TITLE_MAX = 200
-TEXT_MAX = 4000
+TEXT_MAX = 5000
 REASON_MAX = 500
 _TRIAGE_FIELDS = (
     "status", "owner_class", "request_kind", "root_cause", "impact", "ease",

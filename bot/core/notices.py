@@ -10,6 +10,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -52,6 +55,8 @@ DELIVERY_WINDOW = timedelta(days=3)
 #: A transient failure is retried this many times, then recorded as failed.
 MAX_ATTEMPTS = 8
 FINAL = ("sent", "skipped", "failed")
+#: A delivery being made holds its message this long; then another worker may take it.
+LEASE = timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
@@ -87,7 +92,9 @@ class Outbox(UseCases):
                            & (col(OutboxDelivery.platform) == platform))
                 .where(col(OutboxMessage.created_at) >= since)
                 .where(col(OutboxDelivery.status).is_(None)
-                       | col(OutboxDelivery.status).not_in(FINAL))
+                       | (col(OutboxDelivery.status) == "retry")
+                       | ((col(OutboxDelivery.status) == "sending")
+                          & (col(OutboxDelivery.at) < self.clock.now() - LEASE)))
                 .order_by(col(OutboxMessage.id))
                 .limit(limit)
             )
@@ -109,6 +116,35 @@ class Outbox(UseCases):
                 )
                 for message, mesa, member, delivery in rows
             ]
+
+    async def claim(self, *, platform: str, outbox_id: int) -> bool:
+        """Take a notice for delivery on ``platform``; False if another worker has it.
+
+        Several workers (or processes) may read the same pending notice; only the one
+        that takes the lease sends it, so nobody gets a notice twice.
+        """
+        now = self.clock.now()
+        insert = sqlite_insert if self.db.is_sqlite else pg_insert
+        async with self.db.write() as s:
+            connection = await s.connection()
+            taken = await connection.execute(
+                insert(OutboxDelivery)
+                .values(outbox_id=outbox_id, platform=platform, status="sending", attempts=0,
+                        detail="", at=now)
+                .on_conflict_do_nothing(index_elements=["outbox_id", "platform"])
+            )
+            if taken.rowcount == 1:
+                return True
+            retaken = await connection.execute(
+                update(OutboxDelivery)
+                .where(col(OutboxDelivery.outbox_id) == outbox_id)
+                .where(col(OutboxDelivery.platform) == platform)
+                .where((col(OutboxDelivery.status) == "retry")
+                       | ((col(OutboxDelivery.status) == "sending")
+                          & (col(OutboxDelivery.at) < now - LEASE)))
+                .values(status="sending", at=now)
+            )
+            return bool(retaken.rowcount == 1)
 
     async def record(
         self, *, platform: str, outbox_id: int, status: str, detail: str = ""

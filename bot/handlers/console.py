@@ -60,10 +60,12 @@ class Console:
         )
 
     async def deliver(self) -> list[str]:
-        """Print-ready lines for every pending notification, then mark them delivered."""
+        """Print-ready lines for every pending notification, each marked delivered."""
         pending = await self.services.outbox.pending(platform="console")
         lines = []
         for notice in pending:
+            if not await self.services.outbox.claim(platform="console", outbox_id=notice.id):
+                continue
             say = Presenter(lang_of(notice.language), ZoneInfo(notice.mesa_timezone))
             if notice.member_name is not None:
                 where = say.t("console.to_member", name=notice.member_name)
@@ -72,7 +74,6 @@ class Console:
                               mesa=notice.mesa_name)
             body = render(say.notice(notice.kind, notice.params)).replace("\n", "\n    ")
             lines.append(f"  → ({where}) {body}")
-        for notice in pending:
             await self.services.outbox.record(platform="console", outbox_id=notice.id,
                                               status="sent")
         return lines

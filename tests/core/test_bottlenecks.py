@@ -57,7 +57,7 @@ async def test_a_10000_character_message_is_refused_and_nothing_written(
 ) -> None:
     with pytest.raises(TooLong) as refused:
         await services.bottlenecks.log(actor=cast.maria, text="x" * 10_000)
-    assert refused.value.params == {"length": 10_000, "limit": 4000}
+    assert refused.value.params == {"length": 10_000, "limit": 5000}
     matrix = await services.reading.matrix(actor=cast.rosa)
     assert matrix.awaiting_triage == []
 

@@ -77,7 +77,7 @@ async def _events(services: Services) -> int:
         ("maria", "hola, ¿qué tal?", "empiece con un comando"),
         ("maria", "/tomar A-77", "No existe A-77 en esta mesa"),
         ("maria", "/tomar P-1", "no es una referencia"),
-        ("maria", "/problema " + "x" * 10_000, "tiene 10000 caracteres y el máximo aquí es 4000"),
+        ("maria", "/problema " + "x" * 10_000, "tiene 10000 caracteres y el máximo aquí es 5000"),
         ("maria", "/clasificar P-1 MP ley 3 3", "Como representante privado, no puede clasificar"),
         ("andres", "/tomar", "Falta información. Uso: /tomar A-12"),
         ("rosa", "/clasificar P-1 MP cosa 3 3 SERFOR", "No entendí «SERFOR»"),

@@ -46,7 +46,9 @@ class TelegramDelivery:
         return int(chat_id) if chat_id is not None else None
 
     async def deliver(self, notice: Pending) -> str:
-        """Deliver one notice; returns what was recorded."""
+        """Deliver one notice; returns what was recorded ("taken" if another has it)."""
+        if not await self.services.outbox.claim(platform=PLATFORM, outbox_id=notice.id):
+            return "taken"
         chat_id = await self._target(notice)
         if chat_id is None:
             status, detail = "skipped", "no Telegram chat for it"
