@@ -49,6 +49,7 @@ class FakeTelegram:
         self._new_update = asyncio.Event()
         self._bot_sent = asyncio.Event()
         self._runner: web.AppRunner | None = None
+        self._closing = False
         self.base_url = ""
 
     # the server
@@ -66,6 +67,8 @@ class FakeTelegram:
         return self.base_url
 
     async def stop(self) -> None:
+        self._closing = True
+        self._new_update.set()  # release long polls still waiting
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -113,7 +116,7 @@ class FakeTelegram:
         if offset:
             self.updates = [u for u in self.updates if u["update_id"] >= offset]
         deadline = time.monotonic() + float(params.get("timeout", 0) or 0)
-        while not self.updates and time.monotonic() < deadline:
+        while not self.updates and time.monotonic() < deadline and not self._closing:
             self._new_update.clear()
             try:
                 async with asyncio.timeout(deadline - time.monotonic()):
