@@ -4,6 +4,8 @@ nothing is built at import time."""
 from __future__ import annotations
 
 import logging
+import sys
+from typing import TextIO
 
 from bot.core.clock import Clock, SystemClock
 from bot.core.services import Services
@@ -11,14 +13,39 @@ from bot.settings import Settings
 from bot.storage.database import Database
 
 
-def configure_logging(settings: Settings) -> None:
-    logging.basicConfig(
-        level=settings.log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    # httpx logs request URLs at INFO, and a Telegram URL carries the bot token.
+class RedactSecrets(logging.Filter):
+    """Replace secrets in every record a handler writes.
+
+    A Telegram request URL carries the bot token, and httpx and python-telegram-bot both
+    log URLs (at INFO and DEBUG); filtering at the handler covers every logger.
+    """
+
+    def __init__(self, secrets: list[str]) -> None:
+        super().__init__()
+        self.secrets = [s for s in secrets if s]
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if any(secret in message for secret in self.secrets):
+            for secret in self.secrets:
+                message = message.replace(secret, "<secret>")
+            record.msg, record.args = message, None
+        return True
+
+
+def configure_logging(settings: Settings, stream: TextIO | None = None) -> logging.Handler:
+    handler = logging.StreamHandler(stream or sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    secrets = [s.get_secret_value() for s in
+               (settings.telegram_bot_token, settings.telegram_webhook_secret) if s is not None]
+    handler.addFilter(RedactSecrets(secrets))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(settings.log_level.upper())
+    # Request URLs at INFO are noise; the filter above keeps them harmless at DEBUG too.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    return handler
 
 
 def build_services(database_url: str, clock: Clock | None = None) -> Services:
