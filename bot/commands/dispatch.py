@@ -8,6 +8,7 @@ nothing is ever half-written.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
 from bot.commands.parse import Usage, split_command
@@ -37,8 +38,11 @@ def language_for(identity: Identity, hint: str | None = None) -> str:
 
 
 class Dispatcher:
-    def __init__(self, services: Services) -> None:
+    def __init__(
+        self, services: Services, *, invite_link: Callable[[str], str] | None = None
+    ) -> None:
         self.services = services
+        self.invite_link = invite_link
 
     async def handle(
         self, identity: Identity, text: str, *, mesa: str | None = None, source: str = "",
@@ -67,7 +71,8 @@ class Dispatcher:
             choice = identity.mesa(mesa)
             say = Presenter(say.lang, ZoneInfo(choice.timezone))
             call = Call(services=self.services, actor=identity.actor(choice.slug),
-                        role=choice.role, say=say, args=args, source=source, chat=chat)
+                        role=choice.role, say=say, args=args, source=source, chat=chat,
+                        invite_link=self.invite_link)
             return await HANDLERS[command.name](call)
         except Usage:
             return say.error("usage", usage=say.t(f"help.{command.name}"))

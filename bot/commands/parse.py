@@ -216,3 +216,28 @@ def parse_purpose(args: str) -> str:
     if purpose is None:
         raise Usage()
     return purpose
+
+
+_ROLES = {
+    "representante": "private_rep", "privado": "private_rep", "private": "private_rep",
+    "private_rep": "private_rep", "empresa": "private_rep",
+    "funcionario": "public_official", "funcionaria": "public_official",
+    "official": "public_official", "public_official": "public_official",
+    "coordinador": "coordinator", "coordinadora": "coordinator", "coordinator": "coordinator",
+    "alto_nivel": "high_level", "ministro": "high_level", "ministra": "high_level",
+    "high_level": "high_level", "observador": "observer", "observadora": "observer",
+    "observer": "observer",
+}
+
+
+def parse_invite(args: str) -> tuple[str, str | None, int]:
+    """"funcionario SERFOR 3" -> ("public_official", "SERFOR", 3)."""
+    words = args.split()
+    if not words or fold(words[0]) not in _ROLES:
+        raise Usage()
+    role = _ROLES[fold(words[0])]
+    uses = 1
+    if len(words) > 1 and words[-1].isdigit():
+        uses = int(words.pop())
+    entity = " ".join(words[1:]) or None
+    return role, entity, uses

@@ -14,6 +14,7 @@ from bot.commands.voice import clip
 from bot.core.bottlenecks import Logged, Prioritized
 from bot.core.chats import LinkedChat
 from bot.core.enums import Role
+from bot.core.invitations import Approved, Invited, Joined
 from bot.core.members import Identity
 from bot.core.views import (
     ActionView,
@@ -236,6 +237,29 @@ class Presenter(AgendaWords, ErrorWords):
         if not identity.mesas:
             return Reply().add(self.t("error.not_a_member"), Style.ERROR)
         return reply
+
+    # joining
+
+    def invited(self, invited: Invited, link: str | None) -> Reply:
+        role = label(self.lang, "role", invited.role)
+        if invited.entity:
+            role = f"{role} ({invited.entity})"
+        reply = Reply().add(self.t("invite.created", mesa=invited.mesa_name, role=role,
+                                   uses=invited.uses, until=self.day(invited.expires_at
+                                                                     .astimezone(self.tz).date())))
+        reply.add(link or self.t("invite.code", code=invited.code))
+        return reply.add(self.t("invite.note"), Style.NOTE)
+
+    def joined(self, joined: Joined) -> Reply:
+        role = label(self.lang, "role", joined.role)
+        if joined.entity:
+            role = f"{role} ({joined.entity})"
+        key = "joined.pending" if joined.pending else "joined.active"
+        return Reply().add(self.t(key, mesa=joined.mesa_name, role=role))
+
+    def approved(self, approved: Approved) -> Reply:
+        role = label(self.lang, "role", approved.role)
+        return Reply().add(self.t("approved.done", name=approved.name, role=role))
 
     # help, language, errors
 

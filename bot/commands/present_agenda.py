@@ -86,6 +86,9 @@ class AgendaWords(Voice):
             p["request_kind"] = label(self.lang, "request_kind", params["request_kind"])
         if kind == "action_blocked":
             p["reason"] = label(self.lang, "blocked_reason", params.get("reason"))
+        if "role" in params:
+            p["role"] = label(self.lang, "role", params["role"]) + (
+                f" ({params['entity']})" if params.get("entity") else "")
         if kind == "action_assigned":
             p["who"] = params.get("owner") or params.get("entity") or "—"
         if kind == "bottleneck_resolved" and not params.get("credited"):
@@ -93,6 +96,8 @@ class AgendaWords(Voice):
         reply = Reply().add(self.t(f"notice.{kind}", **p))
         if str(params.get("ref", "")).startswith("A-"):
             reply.subject = str(params["ref"])
+        if kind == "role_to_approve":
+            reply.buttons.append(Button(self.t("button.approve"), f"/approve {p['handle']}"))
         if kind == "action_proposed":
             reply.buttons.append(Button(self.t("button.claim"), f"/claim {p['ref']}"))
         return reply

@@ -35,6 +35,8 @@ class Call:
     args: str
     source: str
     chat: ChatRef | None = None
+    #: How this face writes an invitation link for a code (None: show the code).
+    invite_link: Callable[[str], str] | None = None
 
 
 Handler = Callable[[Call], Awaitable[Reply]]
@@ -252,6 +254,23 @@ async def link(c: Call) -> Reply:
     return c.say.linked(linked)
 
 
+async def invite(c: Call) -> Reply:
+    role, entity, uses = parse.parse_invite(c.args)
+    invited = await c.services.invitations.create(
+        actor=c.actor, role=role, entity=entity, uses=uses, source=c.source
+    )
+    return c.say.invited(invited, c.invite_link(invited.code) if c.invite_link else None)
+
+
+async def approve(c: Call) -> Reply:
+    handle = c.args.strip()
+    if not handle:
+        raise Usage()
+    approved = await c.services.invitations.approve(actor=c.actor, handle=handle,
+                                                    source=c.source)
+    return c.say.approved(approved)
+
+
 @dataclass(frozen=True)
 class Plain:
     """A command that runs before any mesa is chosen."""
@@ -286,6 +305,7 @@ HANDLERS: dict[str, Handler] = {
     "confirm": confirm, "assign": assign, "progress": progress, "done": done,
     "blocked": blocked, "deadline": deadline, "drop": drop, "session": session, "agenda": agenda,
     "mytasks": mytasks, "overdue": overdue, "language": language, "link": link,
+    "invite": invite, "approve": approve,
 }
 PLAIN_HANDLERS: dict[str, PlainHandler] = {"help": help, "mesa": mesa}
 

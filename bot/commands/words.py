@@ -46,6 +46,8 @@ COMMANDS: tuple[Command, ...] = (
     Command("overdue", "vencidas", "overdue"),
     Command("language", "idioma", "language"),
     Command("link", "vincular", "link"),
+    Command("invite", "invitar", "invite"),
+    Command("approve", "aprobar", "approve"),
     Command("mesa", "mesa", "mesa", ("mesas",), needs_mesa=False),
     Command("help", "ayuda", "help", needs_mesa=False),
 )

@@ -45,6 +45,16 @@ class NotInGroup(DomainError):
     code = "not_in_group"
 
 
+class InvitationInvalid(DomainError):
+    """Unknown, used up or expired: said the same way, so codes cannot be probed."""
+
+    code = "invitation_invalid"
+
+
+class NothingToApprove(DomainError):
+    code = "nothing_to_approve"
+
+
 class SessionNotFound(DomainError):
     code = "session_not_found"
 

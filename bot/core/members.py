@@ -16,7 +16,14 @@ from sqlmodel import col, select
 from bot.core import audit
 from bot.core.context import Actor, UseCases, find_entity, load_acting
 from bot.core.enums import Cadence, MesaKind, Role
-from bot.core.errors import BadValue, ChooseMesa, Conflict, UnknownMember, UnknownMesa
+from bot.core.errors import (
+    BadValue,
+    ChooseMesa,
+    Conflict,
+    NotAMember,
+    UnknownMember,
+    UnknownMesa,
+)
 from bot.core.permissions import Op
 from bot.storage.tables import Entity, Member, Membership, Mesa
 
@@ -47,6 +54,8 @@ class Identity:
 
     def mesa(self, slug: str | None = None) -> MesaChoice:
         """The named mesa, or the only one they belong to."""
+        if not self.mesas:
+            raise NotAMember()
         if slug is None and len(self.mesas) == 1:
             return self.mesas[0]
         slug = slug or self.current_mesa

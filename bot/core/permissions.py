@@ -28,6 +28,7 @@ class Op(StrEnum):
     SCHEDULE_SESSION = "schedule_session"
     COMPILE_AGENDA = "compile_agenda"
     LINK_CHAT = "link_chat"
+    INVITE = "invite"
 
 
 _ALL = frozenset(Role)
@@ -53,6 +54,7 @@ ALLOWED: dict[Op, frozenset[Role]] = {
     Op.SCHEDULE_SESSION: _TEAM,
     Op.COMPILE_AGENDA: _ALL,
     Op.LINK_CHAT: _TEAM,
+    Op.INVITE: _TEAM,
 }
 
 

@@ -9,6 +9,7 @@ from bot.core.agenda import Agendas
 from bot.core.bottlenecks import Bottlenecks
 from bot.core.chats import Chats
 from bot.core.clock import Clock
+from bot.core.invitations import Invitations
 from bot.core.members import Members
 from bot.core.notices import Outbox
 from bot.core.progress import Progress
@@ -30,6 +31,7 @@ class Services:
     reading: Reading
     outbox: Outbox
     chats: Chats
+    invitations: Invitations
 
     @classmethod
     def build(cls, *, db: Database, clock: Clock) -> Services:
@@ -45,4 +47,5 @@ class Services:
             reading=Reading(db=db, clock=clock),
             outbox=Outbox(db=db, clock=clock),
             chats=Chats(db=db, clock=clock),
+            invitations=Invitations(db=db, clock=clock),
         )

@@ -306,3 +306,19 @@ class OutboxDelivery(SQLModel, table=True):
     attempts: int = Field(default=1)
     detail: str = Field(default="", max_length=200)
     at: datetime = Field(sa_type=UTCDateTime)
+
+
+class Invitation(SQLModel, table=True):
+    """An invitation to a mesa in a role (and, for officials, an entity). Only the hash
+    of its code is kept: a code read from the database cannot be used."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    code_hash: str = Field(max_length=64, unique=True)
+    mesa_id: int = Field(foreign_key="mesa.id", index=True)
+    role: str = Field(max_length=20)
+    entity_id: int | None = Field(default=None, foreign_key="entity.id")
+    created_by_id: int = Field(foreign_key="member.id")
+    max_uses: int = Field(default=1)
+    uses: int = Field(default=0)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime)

@@ -52,7 +52,7 @@ class TelegramFace:
     def __init__(self, services: Services, *, token: str, api_base_url: str, clock: Clock,
                  poll_timeout: int = POLL_TIMEOUT) -> None:
         self.services = services
-        self.dispatcher = Dispatcher(services)
+        self.dispatcher = Dispatcher(services, invite_link=self.invite_link)
         self.clock = clock
         self.poll_timeout = poll_timeout
         base = api_base_url.rstrip("/")
@@ -66,6 +66,10 @@ class TelegramFace:
         self.limiter = Limiter()
         self.delivery = TelegramDelivery(self)
         self._tasks: list[asyncio.Task[None]] = []
+
+    def invite_link(self, code: str) -> str:
+        """A deep link that opens the bot and sends ``/start <code>``."""
+        return f"https://t.me/{self.bot.username}?start={code}"
 
     @property
     def bot(self) -> Bot:

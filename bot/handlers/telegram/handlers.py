@@ -19,7 +19,9 @@ from telegram.ext import (
     filters,
 )
 
+from bot.commands.dispatch import DEFAULT_TZ
 from bot.commands.parse import split_command
+from bot.commands.present import Presenter
 from bot.commands.reply import Reply, Style
 from bot.commands.words import find
 from bot.core.chats import ChatRef
@@ -140,14 +142,28 @@ class Listeners:
         await self.face.send(int(chat.chat_id), reply, mesa_slug=mesa or _only_mesa(identity))
 
     async def start(self, update: Update, context: Context) -> None:
-        """``/start``: what the bot is and how to join."""
+        """``/start``: what the bot is and how to join; ``/start <code>`` joins a mesa."""
         message, user = update.effective_message, update.effective_user
         if message is None or user is None:
             return
         identity = await self._identity(user.id)
         lang = lang_of(identity.language if identity and identity.language_chosen
                        else user.language_code)
-        await self.face.send(message.chat_id, _notice(lang, "telegram.start"))
+        if not context.args or message.chat.type != "private":
+            await self.face.send(message.chat_id, _notice(lang, "telegram.start"))
+            return
+        say = Presenter(lang, DEFAULT_TZ)
+        try:
+            joined = await self.services.invitations.accept(
+                code=context.args[0], name=user.full_name, language=lang,
+                telegram_user_id=user.id, source=f"telegram:{message.chat_id}:{message.message_id}",
+            )
+        except DomainError as error:
+            await self.face.send(message.chat_id, say.domain_error(error))
+            return
+        except AlreadyDone:
+            return
+        await self.face.send(message.chat_id, say.joined(joined))
 
     async def migrated(self, update: Update, context: Context) -> None:
         """A group became a supergroup: its link follows it to the new id."""
