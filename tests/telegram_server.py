@@ -163,6 +163,7 @@ class FakeTelegram:
             if message["message_id"] == int(params["message_id"]):
                 message["text"] = params["text"]
                 message["reply_markup"] = params.get("reply_markup")
+                self._bot_sent.set()
                 return {k: v for k, v in message.items() if not k.startswith("_")}
         return _error(400, "Bad Request: message to edit not found")
 

@@ -73,12 +73,39 @@ _REASONS = {
 
 @dataclass
 class Triage:
+    """A classification as typed so far; what is missing is asked for with buttons."""
+
     owner_class: OwnerClass | None = None
     root_cause: RootCause | None = None
     request_kind: RequestKind = RequestKind.PRODUCTIVITY
     impact: int | None = None
     ease: int | None = None
     entity: str | None = None
+
+    @property
+    def missing(self) -> str | None:
+        """The first thing still to choose, in the order a coordinator decides them."""
+        for name in ("owner_class", "root_cause", "impact", "ease"):
+            if getattr(self, name) is None:
+                return name
+        return None
+
+    def command(self, ref: str) -> str:
+        """The triage so far as a command, in words the parser reads back."""
+        words = ["/triage", ref]
+        if self.owner_class:
+            words.append(self.owner_class.value)
+        if self.request_kind is not RequestKind.PRODUCTIVITY:
+            words.append(self.request_kind.value)
+        if self.root_cause:
+            words.append(self.root_cause.value)
+        if self.impact:
+            words.append(f"i{self.impact}")
+        if self.ease:
+            words.append(f"e{self.ease}")
+        if self.entity:
+            words.append(self.entity)
+        return " ".join(words)
 
 
 def _score(token: str) -> int:
@@ -130,21 +157,18 @@ def parse_triage(args: str) -> Triage:
             triage.ease = number
         else:
             raise BadTriage(value=str(number))
-    for name, value in (("MP/YP", triage.owner_class), ("causa/cause", triage.root_cause),
-                        ("impacto/impact", triage.impact), ("facilidad/ease", triage.ease)):
-        if value is None:
-            raise BadTriage(value=name)
     return triage
 
 
-def parse_blocked(args: str) -> tuple[BlockedReason, str]:
+def parse_blocked(args: str) -> tuple[BlockedReason | None, str]:
     """"presupuesto falta partida" -> (budget, "falta partida"); an unknown first word
-    means another reason, and the whole text is kept as the detail."""
+    means another reason, and the whole text is kept as the detail; nothing at all means
+    the reason is still to be chosen."""
     head, _, rest = args.strip().partition(" ")
+    if not head:
+        return None, ""
     reason = _REASONS.get(fold(head))
     if reason is None:
-        if not args.strip():
-            raise Usage()
         return BlockedReason.OTHER, args.strip()
     return reason, rest.strip()
 

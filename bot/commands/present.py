@@ -7,13 +7,16 @@ One method per kind of result; the same words serve every face. The pieces live 
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+from bot.commands.parse import Triage
 from bot.commands.present_agenda import AgendaWords
 from bot.commands.present_errors import ErrorWords
 from bot.commands.reply import Button, Reply, Style
 from bot.commands.voice import clip
 from bot.core.bottlenecks import Logged, Prioritized
 from bot.core.chats import LinkedChat
-from bot.core.enums import Role
+from bot.core.enums import BlockedReason, OwnerClass, RequestKind, Role, RootCause
 from bot.core.invitations import Approved, Invited, Joined
 from bot.core.members import Identity
 from bot.core.views import (
@@ -55,8 +58,8 @@ class Presenter(AgendaWords, ErrorWords):
             reply.add(self.t("bottleneck.excluded", reason=self.t(f"excluded.{view.excluded}")),
                       Style.NOTE)
         elif not view.in_focus:
-            command = self.t("bottleneck.can_prioritize", ref=view.ref)
-            reply.add(command, Style.NOTE)
+            reply.add(self.t("bottleneck.can_prioritize", ref=view.ref), Style.NOTE)
+            reply.buttons.append(Button(self.t("button.prioritize"), f"/prioritize {view.ref}"))
         return reply
 
     def prioritized(self, result: Prioritized) -> Reply:
@@ -148,6 +151,7 @@ class Presenter(AgendaWords, ErrorWords):
                                    text=view.text))
         reply.add(self.t("action.proposed_next", ref=view.ref), Style.NOTE)
         reply.buttons.append(Button(self.t("button.claim"), f"/claim {view.ref}"))
+        reply.buttons.append(Button(self.t("button.confirm"), f"/confirm {view.ref}"))
         return reply
 
     def claimed(self, view: ActionView, *, actor_role: str) -> Reply:
@@ -237,6 +241,53 @@ class Presenter(AgendaWords, ErrorWords):
         if not identity.mesas:
             return Reply().add(self.t("error.not_a_member"), Style.ERROR)
         return reply
+
+    # steps: the next choice, as buttons
+
+    def _step(self, question: str, choices: list[tuple[str, str]]) -> Reply:
+        reply = Reply(replaces=True).add(question)
+        reply.buttons.extend(Button(label, command) for label, command in choices)
+        return reply
+
+    def triage_step(self, ref: str, so_far: Triage) -> Reply:
+        """The next question of a triage, its answers as buttons."""
+        missing = so_far.missing
+        if missing == "owner_class":
+            choices = []
+            for owner, kind in (("mp", None), ("yp", None), ("mp", "subsidy"),
+                                ("mp", "declaratory")):
+                step = replace(so_far, owner_class=OwnerClass(owner),
+                               request_kind=RequestKind(kind) if kind else so_far.request_kind)
+                name = label(self.lang, "owner_short", owner) if kind is None else label(
+                    self.lang, "request_kind", kind)
+                choices.append((name, step.command(ref)))
+            return self._step(self.t("step.owner", ref=ref), choices)
+        if missing == "root_cause":
+            return self._step(self.t("step.cause", ref=ref), [
+                (label(self.lang, "root_cause", cause.value),
+                 replace(so_far, root_cause=cause).command(ref))
+                for cause in RootCause
+            ])
+        if missing == "impact":
+            return self._step(self.t("step.impact", ref=ref), [
+                (str(score), replace(so_far, impact=score).command(ref)) for score in range(1, 6)
+            ])
+        return self._step(self.t("step.ease", ref=ref), [
+            (str(score), replace(so_far, ease=score).command(ref)) for score in range(1, 6)
+        ])
+
+    def due_step(self, ref: str) -> Reply:
+        return self._step(self.t("step.due", ref=ref), [
+            (self.t(f"step.due_{key}"), f"/confirm {ref} {words}")
+            for key, words in (("friday", "el viernes"), ("week", "en 1 semana"),
+                               ("two_weeks", "en 2 semanas"), ("month", "en 1 mes"))
+        ])
+
+    def blocked_step(self, ref: str) -> Reply:
+        return self._step(self.t("step.blocked", ref=ref), [
+            (label(self.lang, "blocked_reason", reason.value), f"/blocked {ref} {reason.value}")
+            for reason in BlockedReason
+        ])
 
     # joining
 

@@ -100,5 +100,8 @@ class AgendaWords(Voice):
             reply.buttons.append(Button(self.t("button.approve"), f"/approve {p['handle']}"))
         if kind == "action_proposed":
             reply.buttons.append(Button(self.t("button.claim"), f"/claim {p['ref']}"))
+            reply.buttons.append(Button(self.t("button.confirm"), f"/confirm {p['ref']}"))
+        if kind == "bottleneck_logged":
+            reply.buttons.append(Button(self.t("button.triage"), f"/triage {p['ref']}"))
         return reply
 

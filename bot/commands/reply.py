@@ -41,6 +41,9 @@ class Reply:
     #: The one item this reply is about (an action, "A-12"), so that a face can read a
     #: reply to the message as progress on it.
     subject: str | None = None
+    #: A step of a choice (the next buttons to press): a face may show it in place of
+    #: the message whose button led here, instead of adding a message.
+    replaces: bool = False
 
     def add(self, text: str, style: Style = Style.TEXT) -> Reply:
         self.lines.append(Line(text, style))

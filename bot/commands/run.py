@@ -18,7 +18,7 @@ from bot.commands.words import COMMANDS
 from bot.core.chats import ChatRef
 from bot.core.context import Actor
 from bot.core.enums import SessionKind, SessionStatus
-from bot.core.errors import NotInGroup
+from bot.core.errors import NeedsDueDate, NotInGroup
 from bot.core.members import Identity
 from bot.core.services import Services
 from bot.i18n import lang_of
@@ -71,9 +71,9 @@ async def show(c: Call) -> Reply:
 
 async def triage(c: Call) -> Reply:
     ref, rest = parse.first_ref(c.args)
-    if not rest:
-        raise Usage()
     t = parse.parse_triage(rest)
+    if t.missing is not None:
+        return c.say.triage_step(ref.upper(), t)
     assert t.owner_class and t.root_cause and t.impact and t.ease
     view = await c.services.bottlenecks.triage(
         actor=c.actor, ref=ref, owner_class=t.owner_class, root_cause=t.root_cause,
@@ -140,9 +140,12 @@ async def claim(c: Call) -> Reply:
 
 async def confirm(c: Call) -> Reply:
     ref, due = parse.first_ref(c.args)
-    view = await c.services.actions.confirm(
-        actor=c.actor, ref=ref, due=due or None, source=c.source
-    )
+    try:
+        view = await c.services.actions.confirm(
+            actor=c.actor, ref=ref, due=due or None, source=c.source
+        )
+    except NeedsDueDate as missing:
+        return c.say.due_step(missing.params["ref"])
     return about(c.say.confirmed(view), view.ref)
 
 
@@ -174,6 +177,8 @@ async def done(c: Call) -> Reply:
 async def blocked(c: Call) -> Reply:
     ref, rest = parse.first_ref(c.args)
     reason, detail = parse.parse_blocked(rest)
+    if reason is None:
+        return c.say.blocked_step(ref.upper())
     view = await c.services.actions.mark_blocked(
         actor=c.actor, ref=ref, reason=reason, detail=detail, source=c.source
     )

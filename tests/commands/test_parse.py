@@ -39,8 +39,18 @@ def test_triage_in_any_order() -> None:
     assert (short.impact, short.ease, short.request_kind) == (3, 2, RequestKind.SUBSIDY)
 
 
-@pytest.mark.parametrize("typed", ["MP ley impacto 9 facilidad 2", "MP impacto 3 facilidad 2",
-                                   "MP ley 1 2 3", "MP ley 3 2 SERFOR OSINFOR"])
+def test_an_incomplete_triage_says_what_is_missing_and_reads_back_its_command() -> None:
+    partial = parse_triage("declarativa ley 4")
+    assert partial.missing == "owner_class"
+    step = parse_triage("MP " + partial.command("P-7").removeprefix("/triage P-7 "))
+    assert (step.missing, step.request_kind, step.root_cause, step.impact) == (
+        "ease", RequestKind.DECLARATORY, RootCause.LAW, 4
+    )
+    assert parse_triage("").missing == "owner_class"
+
+
+@pytest.mark.parametrize("typed", ["MP ley impacto 9 facilidad 2", "MP ley 1 2 3",
+                                   "MP ley 3 2 SERFOR OSINFOR"])
 def test_triage_names_what_it_did_not_understand(typed: str) -> None:
     with pytest.raises(BadTriage):
         parse_triage(typed)

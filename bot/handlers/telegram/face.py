@@ -13,9 +13,9 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-from telegram import Bot, BotCommand, Message, Update
+from telegram import Bot, BotCommand, MaybeInaccessibleMessage, Message, Update
 from telegram.constants import ParseMode
-from telegram.error import NetworkError, RetryAfter, TimedOut
+from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
 from telegram.ext import Application, ApplicationBuilder
 
 from bot.commands.dispatch import Dispatcher
@@ -66,6 +66,9 @@ class TelegramFace:
         self.limiter = Limiter()
         self.delivery = TelegramDelivery(self)
         self._tasks: list[asyncio.Task[None]] = []
+        #: Messages that show a step of a choice: the next step may replace them. Kept in
+        #: memory only; after a restart the next step is simply sent as a new message.
+        self._steps: set[tuple[int, int]] = set()
 
     def invite_link(self, code: str) -> str:
         """A deep link that opens the bot and sends ``/start <code>``."""
@@ -162,9 +165,27 @@ class TelegramFace:
                 )
 
             sent.append(await self.call(chat_id, send_chunk))
+        if reply.replaces and sent:
+            self._steps.add((chat_id, sent[-1].message_id))
         if reply.subject and sent and mesa_slug:
             await self.remember(chat_id, sent[-1], mesa_slug, reply.subject)
         return sent
+
+    async def replace(self, message: MaybeInaccessibleMessage, reply: Reply) -> bool:
+        """Show a step of a choice in place of the message its button was on; False if
+        that cannot be done (too long, or the message is gone) and it must be sent."""
+        chunks = render(reply)
+        if len(chunks) != 1 or not isinstance(message, Message) \
+                or (message.chat_id, message.message_id) not in self._steps:
+            return False
+        try:
+            await self.call(message.chat_id, lambda: self.bot.edit_message_text(
+                chunks[0].html, chat_id=message.chat_id, message_id=message.message_id,
+                parse_mode=ParseMode.HTML, reply_markup=chunks[0].markup,
+            ))
+        except BadRequest:
+            return False
+        return True
 
     async def call(self, chat_id: int, send: Callable[[], Awaitable[T]]) -> T:
         for attempt in range(1, SEND_TRIES + 1):

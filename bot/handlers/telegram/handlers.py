@@ -139,6 +139,8 @@ class Listeners:
                 return
         else:
             await query.answer()
+        if reply.replaces and await self.face.replace(query.message, reply):
+            return
         await self.face.send(int(chat.chat_id), reply, mesa_slug=mesa or _only_mesa(identity))
 
     async def start(self, update: Update, context: Context) -> None:

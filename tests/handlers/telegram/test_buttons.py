@@ -1,0 +1,65 @@
+"""Tapping instead of typing: triage, prioritize, claim, confirm and block with buttons."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.handlers.telegram.face import TelegramFace
+from tests.handlers.telegram.conftest import GROUP, TEAM
+from tests.handlers.telegram.test_scenario import _linked
+from tests.telegram_server import FakeTelegram
+
+
+def _button(message: dict[str, Any], text: str) -> str:
+    for row in message["reply_markup"]["inline_keyboard"]:
+        for button in row:
+            if button["text"] == text:
+                data: str = button["callback_data"]
+                assert len(data.encode()) <= 64
+                return data
+    raise AssertionError(f"no button {text!r} in {message['reply_markup']}")
+
+
+async def _edited(fake: FakeTelegram, message: dict[str, Any], fragment: str) -> None:
+    """Wait until the bot replaced ``message`` with text containing ``fragment``."""
+    replaced = await fake.wait_for_text(message["chat"]["id"], fragment)
+    assert replaced["message_id"] == message["message_id"], "a step should replace its message"
+
+
+async def test_a_bottleneck_triaged_and_an_action_confirmed_by_taps(
+    fake: FakeTelegram, face: TelegramFace, people: dict[str, Any]
+) -> None:
+    group, team = await _linked(fake, people)
+    rosa = people["rosa"]
+    fake.type(people["maria"], group, "/problema El registro de plantaciones demora meses")
+    notice = await fake.wait_for_text(TEAM, "Nuevo problema P-1")
+
+    fake.press(rosa, notice, _button(notice, "Clasificar"))
+    step = await fake.wait_for_text(TEAM, "¿Quién debe resolver P-1?")
+    for answer, next_question in (("MP", "¿Dónde está la causa de P-1?"),
+                                  ("implementación", "Impacto de P-1"),
+                                  ("5", "Facilidad de P-1")):
+        fake.press(rosa, step, _button(step, answer))
+        await _edited(fake, step, next_question)
+    fake.press(rosa, step, _button(step, "4"))
+    assert "Nuevo problema P-1" in notice["text"]  # the team's notice stays as it was
+    triaged = await fake.wait_for_text(TEAM, "Impacto 5 × facilidad 4 = prioridad 20")
+    fake.press(rosa, triaged, _button(triaged, "Priorizar"))
+    await fake.wait_for_text(TEAM, "P-1 entra en los priorizados (1 de 4)")
+
+    fake.type(rosa, team, "/accion P-1 Publicar el procedimiento de registro")
+    proposed = await fake.wait_for_text(GROUP, "Acción A-1 propuesta")
+    jorge = people["jorge"]
+    fake.press(jorge, proposed, _button(proposed, "Tomar"))
+    await fake.wait_for_text(GROUP, "A-1 la asume Jorge Salas (SERFOR)")
+    fake.press(jorge, proposed, _button(proposed, "Confirmar"))
+    when = await fake.wait_for_text(GROUP, "¿Para cuándo se compromete con A-1?")
+    assert "Acción A-1 propuesta" in proposed["text"]  # the group's announcement stays
+    fake.press(jorge, when, _button(when, "El viernes"))
+    await fake.wait_for_text(GROUP, "A-1 confirmada: Jorge Salas (SERFOR) se compromete para el "
+                                    "viernes 15 de enero de 2027")
+
+    fake.type(jorge, group, "/bloqueado A-1")
+    why = await fake.wait_for_text(GROUP, "¿Por qué está bloqueada A-1?")
+    fake.press(jorge, why, _button(why, "presupuesto"))
+    await fake.wait_for_text(GROUP, "A-1 bloqueada por presupuesto")
