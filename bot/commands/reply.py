@@ -52,3 +52,27 @@ class Reply:
     @property
     def is_error(self) -> bool:
         return any(line.style is Style.ERROR for line in self.lines)
+
+
+#: Lines on one page of a long list: about a phone screen or two.
+PAGE_LINES = 30
+
+
+def paginate(reply: Reply, page: int, command: str, *, previous: str, following: str
+             ) -> Reply:
+    """Page ``page`` (from 1) of a long list; the title stays on every page and the
+    buttons lead to the pages around it (``command`` plus the page number)."""
+    head = [line for line in reply.lines[:1] if line.style is Style.TITLE]
+    body = reply.lines[len(head):]
+    pages = max(1, -(-len(body) // PAGE_LINES))
+    if pages == 1:
+        return reply
+    page = min(max(page, 1), pages)
+    shown = Reply(lines=head + body[(page - 1) * PAGE_LINES: page * PAGE_LINES],
+                  subject=reply.subject, replaces=True)
+    shown.add(f"{page}/{pages}", Style.NOTE)
+    if page > 1:
+        shown.buttons.append(Button(f"◀ {previous}", f"{command} {page - 1}"))
+    if page < pages:
+        shown.buttons.append(Button(f"{following} ▶", f"{command} {page + 1}"))
+    return shown

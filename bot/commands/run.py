@@ -60,8 +60,14 @@ async def bottleneck(c: Call) -> Reply:
     return c.say.logged(logged)
 
 
+def _page(c: Call) -> int:
+    word = c.args.strip().split(" ", 1)[0]
+    return int(word) if word.isdigit() else 1
+
+
 async def matrix(c: Call) -> Reply:
-    return c.say.matrix(await c.services.reading.matrix(actor=c.actor))
+    reply = c.say.matrix(await c.services.reading.matrix(actor=c.actor))
+    return c.say.page(reply, _page(c), "/matrix")
 
 
 async def show(c: Call) -> Reply:
@@ -233,12 +239,14 @@ async def agenda(c: Call) -> Reply:
 
 async def mytasks(c: Call) -> Reply:
     actions = await c.services.reading.my_actions(actor=c.actor)
-    return c.say.action_list("mytasks.title", "mytasks.empty", actions)
+    reply = c.say.action_list("mytasks.title", "mytasks.empty", actions)
+    return c.say.page(reply, _page(c), "/mytasks")
 
 
 async def overdue(c: Call) -> Reply:
     actions = await c.services.reading.overdue(actor=c.actor)
-    return c.say.action_list("overdue.title", "overdue.empty", actions)
+    reply = c.say.action_list("overdue.title", "overdue.empty", actions)
+    return c.say.page(reply, _page(c), "/overdue")
 
 
 async def language(c: Call) -> Reply:

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.commands.reply import Reply, Style
+from bot.commands.reply import Reply, Style, paginate
 from bot.core.enums import ActionStatus
 from bot.core.views import (
     ActionView,
@@ -97,3 +97,6 @@ class Voice:
         for item in items or [self.t("agenda.none")]:
             reply.add(item, Style.ITEM)
 
+    def page(self, reply: Reply, page: int, command: str) -> Reply:
+        return paginate(reply, page, command, previous=self.t("page.previous"),
+                        following=self.t("page.next"))

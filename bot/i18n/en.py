@@ -216,6 +216,7 @@ MESSAGES: dict[str, str] = {
     "step.blocked": "Why is {ref} blocked?",
     "button.confirm": "Confirm", "button.triage": "Triage",
     "button.prioritize": "Prioritize",
+    "page.previous": "Previous", "page.next": "Next",
     "help.help": "/help: this list",
     # errors
     "error.unknown_command": "I do not know the command “{word}”. Type /help to see the commands.",

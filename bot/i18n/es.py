@@ -216,6 +216,7 @@ MESSAGES: dict[str, str] = {
     "step.blocked": "¿Por qué está bloqueada {ref}?",
     "button.confirm": "Confirmar", "button.triage": "Clasificar",
     "button.prioritize": "Priorizar",
+    "page.previous": "Anterior", "page.next": "Siguiente",
     "help.help": "/ayuda: esta lista",
     # errors
     "error.unknown_command": "No conozco el comando «{word}». Escriba /ayuda para ver los comandos.",

@@ -63,3 +63,19 @@ async def test_a_bottleneck_triaged_and_an_action_confirmed_by_taps(
     why = await fake.wait_for_text(GROUP, "¿Por qué está bloqueada A-1?")
     fake.press(jorge, why, _button(why, "presupuesto"))
     await fake.wait_for_text(GROUP, "A-1 bloqueada por presupuesto")
+
+
+async def test_a_long_matrix_pages_with_buttons_in_place(
+    fake: FakeTelegram, face: TelegramFace, people: dict[str, Any]
+) -> None:
+    group, _ = await _linked(fake, people)
+    maria = (await face.services.members.identify(handle="maria")).actor()
+    for i in range(1, 41):
+        await face.services.bottlenecks.log(actor=maria, text=f"Problema número {i}")
+    fake.type(people["andres"], group, "/matriz")
+    first = await fake.wait_for_text(GROUP, "1/2")
+    assert "P-1 «Problema número 1»" in first["text"] and "P-40" not in first["text"]
+    fake.press(people["andres"], first, _button(first, "Siguiente ▶"))
+    await _edited(fake, first, "2/2")
+    assert "P-40 «Problema número 40»" in first["text"]
+    assert _button(first, "◀ Anterior") == "/matrix 1"
