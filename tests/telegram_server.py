@@ -138,8 +138,11 @@ class FakeTelegram:
             "message_id": next(self._message_ids), "from": BOT, "date": int(time.time()),
             "chat": self._chat(chat_id), "text": text,
         }
-        if params.get("reply_markup"):
-            message["reply_markup"] = params["reply_markup"]
+        markup = params.get("reply_markup")
+        if markup and "inline_keyboard" in markup:
+            message["reply_markup"] = markup  # Telegram echoes inline keyboards only
+        elif markup:
+            message["_reply_markup"] = markup
         if params.get("parse_mode"):
             message["_parse_mode"] = params["parse_mode"]
         self.messages.setdefault(chat_id, []).append(message)
@@ -200,6 +203,8 @@ class FakeTelegram:
     def type(self, user: dict[str, Any], chat: dict[str, Any], text: str,
              reply_to: dict[str, Any] | None = None) -> dict[str, Any]:
         """Queue a message as if ``user`` typed ``text`` in ``chat``."""
+        if reply_to is not None:
+            reply_to = {k: v for k, v in reply_to.items() if not k.startswith("_")}
         message: dict[str, Any] = {
             "message_id": next(self._message_ids), "from": user, "chat": chat,
             "date": int(time.time()), "text": text,

@@ -217,6 +217,9 @@ MESSAGES: dict[str, str] = {
     "button.confirm": "Confirm", "button.triage": "Triage",
     "button.prioritize": "Prioritize",
     "page.previous": "Previous", "page.next": "Next",
+    "conversation.title": "What is the bottleneck? Reply with one line that sums it up. (/cancel to stop)",
+    "conversation.detail": "Any detail? Where, since when, who it affects. Reply, or type /skip if there is nothing more.",
+    "conversation.cancelled": "Cancelled. Nothing was saved.",
     "help.help": "/help: this list",
     # errors
     "error.unknown_command": "I do not know the command “{word}”. Type /help to see the commands.",

@@ -217,6 +217,9 @@ MESSAGES: dict[str, str] = {
     "button.confirm": "Confirmar", "button.triage": "Clasificar",
     "button.prioritize": "Priorizar",
     "page.previous": "Anterior", "page.next": "Siguiente",
+    "conversation.title": "¿Cuál es el problema? Respóndame con una línea que lo resuma. (/cancelar para salir)",
+    "conversation.detail": "¿Algún detalle? Dónde, desde cuándo, a quién afecta. Respóndame, o escriba /listo si no hay más.",
+    "conversation.cancelled": "Cancelado. No se guardó nada.",
     "help.help": "/ayuda: esta lista",
     # errors
     "error.unknown_command": "No conozco el comando «{word}». Escriba /ayuda para ver los comandos.",

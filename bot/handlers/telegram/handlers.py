@@ -27,11 +27,13 @@ from bot.commands.words import find
 from bot.core.chats import ChatRef
 from bot.core.errors import DomainError, UnknownMember
 from bot.core.members import Identity
+from bot.handlers.telegram import conversation
 from bot.i18n import lang_of, t
 from bot.storage.database import AlreadyDone
 
 if TYPE_CHECKING:
     from bot.handlers.telegram.face import TelegramFace
+
 
 Context = ContextTypes.DEFAULT_TYPE
 
@@ -40,6 +42,7 @@ def register(app: Application[Any, Any, Any, Any, Any, Any], face: TelegramFace)
     """Every Telegram listener of the bot."""
     listeners = Listeners(face)
     app.add_handler(CommandHandler("start", listeners.start))
+    app.add_handler(conversation.bottleneck_conversation(listeners))
     app.add_handler(CallbackQueryHandler(listeners.button))
     app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, listeners.migrated))
     app.add_handler(MessageHandler(filters.TEXT, listeners.text))
@@ -86,7 +89,7 @@ class Listeners:
         message, user = update.effective_message, update.effective_user
         if message is None or user is None or message.text is None:
             return
-        chat, mesa, unlinked = await self._where(update)
+        chat, mesa, _ = await self._where(update)
         text = message.text
         replied = message.reply_to_message
         if not text.startswith("/") and replied and replied.from_user \
@@ -99,17 +102,35 @@ class Listeners:
                 text = f"/avance {ref} {text}"
         if not text.startswith("/") and not chat.is_private:
             return  # conversation among people in a group is not for the bot
+        await self.run(update, text, mesa=mesa)
+
+    async def admit(self, update: Update, text: str) -> tuple[ChatRef, str | None, Identity] | None:
+        """Who writes, where, and for which mesa; or None once they were told why not (a
+        group not linked to a mesa, a person not in any)."""
+        user = update.effective_user
+        assert user is not None
+        chat, mesa, unlinked = await self._where(update)
         lang = lang_of(user.language_code)
         word, _ = split_command(text)
         command = find(word) if word else None
         if unlinked and (command is None or command.name not in ("link", "help", "mesa")):
             if command is not None:
                 await self.face.send(int(chat.chat_id), _notice(lang, "telegram.not_linked"))
-            return
+            return None
         identity = await self._identity(user.id)
         if identity is None:
             await self.face.send(int(chat.chat_id), _notice(lang, "telegram.unknown_person"))
+            return None
+        return chat, mesa, identity
+
+    async def run(self, update: Update, text: str, *, mesa: str | None = None) -> None:
+        """Answer ``text`` as a command from the update's sender, in the update's chat."""
+        admitted = await self.admit(update, text)
+        message = update.effective_message
+        if admitted is None or message is None:
             return
+        chat, linked_mesa, identity = admitted
+        mesa = mesa or linked_mesa
         reply = await self._answer(identity, text, update, chat, mesa,
                                    f"telegram:{chat.chat_id}:{message.message_id}")
         if reply is not None:
