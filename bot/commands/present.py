@@ -16,7 +16,7 @@ from bot.commands.reply import Button, Reply, Style
 from bot.commands.voice import clip
 from bot.core.bottlenecks import Logged, Prioritized
 from bot.core.chats import LinkedChat
-from bot.core.enums import BlockedReason, OwnerClass, RequestKind, Role, RootCause
+from bot.core.enums import ActionStatus, BlockedReason, OwnerClass, RequestKind, Role, RootCause
 from bot.core.invitations import Approved, Invited, Joined
 from bot.core.members import Identity
 from bot.core.views import (
@@ -282,6 +282,22 @@ class Presenter(AgendaWords, ErrorWords):
             for key, words in (("friday", "el viernes"), ("week", "en 1 semana"),
                                ("two_weeks", "en 2 semanas"), ("month", "en 1 mes"))
         ])
+
+    def update_buttons(self, actions: list[ActionView]) -> list[Button]:
+        """Done, On track and Blocked for each open promise, as under a reminder."""
+        buttons = []
+        for action in actions:
+            if action.status not in (ActionStatus.CLAIMED, ActionStatus.CONFIRMED,
+                                     ActionStatus.BLOCKED):
+                continue
+            ref = action.ref
+            buttons += [
+                Button(self.t("button.done", ref=ref), f"/done {ref}"),
+                Button(self.t("button.on_track", ref=ref),
+                       f"/progress {ref} {self.t('progress.on_track')}"),
+                Button(self.t("button.blocked", ref=ref), f"/blocked {ref}"),
+            ]
+        return buttons
 
     def blocked_step(self, ref: str) -> Reply:
         return self._step(self.t("step.blocked", ref=ref), [

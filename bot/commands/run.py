@@ -239,8 +239,11 @@ async def agenda(c: Call) -> Reply:
 
 async def mytasks(c: Call) -> Reply:
     actions = await c.services.reading.my_actions(actor=c.actor)
-    reply = c.say.action_list("mytasks.title", "mytasks.empty", actions)
-    return c.say.page(reply, _page(c), "/mytasks")
+    reply = c.say.page(c.say.action_list("mytasks.title", "mytasks.empty", actions),
+                       _page(c), "/mytasks")
+    if not reply.buttons:  # one page: a Done / On track / Blocked row per promise
+        reply.buttons.extend(c.say.update_buttons(actions))
+    return reply
 
 
 async def overdue(c: Call) -> Reply:

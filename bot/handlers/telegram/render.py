@@ -14,7 +14,7 @@ MAX_MESSAGE = 4096
 #: Room left for tags around one line when a single line has to be cut.
 _LINE_ROOM = MAX_MESSAGE - 64
 MAX_CALLBACK_BYTES = 64
-BUTTONS_PER_ROW = 2
+BUTTONS_PER_ROW = 3
 
 
 @dataclass(frozen=True)

@@ -79,3 +79,43 @@ async def test_a_long_matrix_pages_with_buttons_in_place(
     await _edited(fake, first, "2/2")
     assert "P-40 «Problema número 40»" in first["text"]
     assert _button(first, "◀ Anterior") == "/matrix 1"
+
+
+async def test_my_actions_carry_done_on_track_and_blocked(
+    fake: FakeTelegram, face: TelegramFace, people: dict[str, Any]
+) -> None:
+    services = face.services
+    rosa = (await services.members.identify(handle="rosa")).actor()
+    jorge = (await services.members.identify(handle="jorge")).actor()
+    await services.bottlenecks.log(actor=rosa, text="Registro lento")
+    for text in ("Publicar el procedimiento", "Capacitar a las oficinas"):
+        action = await services.actions.propose(actor=rosa, bottleneck_ref="P-1", text=text)
+        await services.actions.claim(actor=jorge, ref=action.ref)
+        await services.actions.confirm(actor=jorge, ref=action.ref, due="viernes")
+    chat = fake.private(people["jorge"])
+    fake.type(people["jorge"], chat, "/mis_tareas")
+    tasks = await fake.wait_for_text(chat["id"], "Sus acciones")
+    fake.press(people["jorge"], tasks, _button(tasks, "→ A-1 en marcha"))
+    await fake.wait_for_text(chat["id"], "Avance registrado en A-1")
+    fake.press(people["jorge"], tasks, _button(tasks, "✓ A-2 hecha"))
+    await fake.wait_for_text(chat["id"], "A-2 hecha")
+    fake.press(people["jorge"], tasks, _button(tasks, "✗ A-1 bloqueada"))
+    why = await fake.wait_for_text(chat["id"], "¿Por qué está bloqueada A-1?")
+    fake.press(people["jorge"], why, _button(why, "desacuerdo"))
+    await fake.wait_for_text(chat["id"], "A-1 bloqueada por desacuerdo")
+    detail = await services.reading.bottleneck(actor=rosa, ref="P-1")
+    assert [p.text for p in detail.progress] == ["En marcha, según lo previsto."]
+
+
+async def test_a_member_of_two_mesas_chooses_with_buttons_in_private(
+    fake: FakeTelegram, face: TelegramFace, people: dict[str, Any]
+) -> None:
+    await face.services.members.grant_role(mesa="acuicola", handle="jorge",
+                                           role="public_official")
+    chat = fake.private(people["jorge"])
+    fake.type(people["jorge"], chat, "/matriz")
+    asked = await fake.wait_for_text(chat["id"], "varias mesas")
+    fake.press(people["jorge"], asked, _button(asked, "Mesa Acuícola"))
+    await fake.wait_for_text(chat["id"], "Listo: actúa en la Mesa Acuícola")
+    fake.type(people["jorge"], chat, "/matriz")
+    await fake.wait_for_text(chat["id"], "Matriz de la Mesa Acuícola")
