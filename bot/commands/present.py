@@ -311,7 +311,8 @@ class Presenter(AgendaWords, ErrorWords):
         role = label(self.lang, "role", invited.role)
         if invited.entity:
             role = f"{role} ({invited.entity})"
-        reply = Reply().add(self.t("invite.created", mesa=invited.mesa_name, role=role,
+        key = "invite.created" if invited.uses == 1 else "invite.created_many"
+        reply = Reply().add(self.t(key, mesa=invited.mesa_name, role=role,
                                    uses=invited.uses, until=self.day(invited.expires_at
                                                                      .astimezone(self.tz).date())))
         reply.add(link or self.t("invite.code", code=invited.code))
@@ -326,6 +327,8 @@ class Presenter(AgendaWords, ErrorWords):
 
     def approved(self, approved: Approved) -> Reply:
         role = label(self.lang, "role", approved.role)
+        if approved.entity:
+            role = f"{role} ({approved.entity})"
         return Reply().add(self.t("approved.done", name=approved.name, role=role))
 
     # help, language, errors
