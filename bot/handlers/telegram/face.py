@@ -17,6 +17,7 @@ from telegram import Bot, BotCommand, MaybeInaccessibleMessage, Message, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
 from telegram.ext import Application, ApplicationBuilder
+from telegram.request import BaseRequest
 
 from bot.commands.dispatch import Dispatcher
 from bot.commands.reply import Reply
@@ -50,16 +51,17 @@ def chat_key(payload: dict[str, Any]) -> str:
 
 class TelegramFace:
     def __init__(self, services: Services, *, token: str, api_base_url: str, clock: Clock,
-                 poll_timeout: int = POLL_TIMEOUT) -> None:
+                 poll_timeout: int = POLL_TIMEOUT, request: BaseRequest | None = None) -> None:
         self.services = services
         self.dispatcher = Dispatcher(services, invite_link=self.invite_link)
         self.clock = clock
         self.poll_timeout = poll_timeout
         base = api_base_url.rstrip("/")
-        self.application: Application[Any, Any, Any, Any, Any, Any] = (
-            ApplicationBuilder().token(token).base_url(f"{base}/bot")
-            .base_file_url(f"{base}/file/bot").updater(None).build()
-        )
+        builder = (ApplicationBuilder().token(token).base_url(f"{base}/bot")
+                   .base_file_url(f"{base}/file/bot").updater(None))
+        if request is not None:  # tests: a recording request instead of HTTP
+            builder = builder.request(request).get_updates_request(request)
+        self.application: Application[Any, Any, Any, Any, Any, Any] = builder.build()
         handlers.register(self.application, self)
         self.inbox = Inbox(services.db, PLATFORM)
         self.runner = InboxRunner(self.inbox, self.process, clock)

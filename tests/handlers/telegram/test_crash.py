@@ -97,3 +97,41 @@ async def test_killed_mid_burst_and_restarted_processes_each_update_once(
         await db.dispose()
 
 
+
+
+async def test_mesabot_run_in_webhook_mode_takes_updates_only_with_the_secret(
+    tmp_path: Path, unused_tcp_port: int
+) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'mesa.db'}"
+    db = Database(url)
+    await upgrade(db)
+    services = Services.build(db=db, clock=SystemClock())
+    await forestry_mesa(services)
+    await services.members.link_identity(handle="maria", telegram_user_id=TELEGRAM_IDS["maria"])
+    fake = FakeTelegram()
+    await fake.start()
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "MESABOT_DATABASE_URL": url,
+           "TELEGRAM_BOT_TOKEN": fake.token, "TELEGRAM_API_BASE_URL": fake.base_url,
+           "TELEGRAM_WEBHOOK_URL": f"http://127.0.0.1:{unused_tcp_port}/telegram",
+           "TELEGRAM_WEBHOOK_SECRET": "webhook-secret", "MESABOT_HTTP_PORT": str(unused_tcp_port),
+           "MESABOT_LOG_LEVEL": "WARNING"}
+    bot = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "run", cwd=ROOT, env=env,
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+    )
+    try:
+        async with asyncio.timeout(30):
+            while fake.webhook.get("url") is None:  # noqa: ASYNC110 - the bot registers it
+                await asyncio.sleep(0.05)
+        assert fake.webhook == {"url": env["TELEGRAM_WEBHOOK_URL"], "secret": "webhook-secret"}
+        maria = fake.person(TELEGRAM_IDS["maria"], "María")
+        update = fake.type(maria, fake.private(maria), "/problema Registro lento")
+        fake.updates.clear()
+        assert await fake.push_webhook(update, secret="nope") == 401
+        assert await fake.push_webhook(update) == 200
+        await fake.wait_for_text(TELEGRAM_IDS["maria"], "Registrado como P-1")
+    finally:
+        bot.send_signal(signal.SIGTERM)
+        assert await asyncio.wait_for(bot.wait(), 20) == 0
+        await fake.stop()
+        await db.dispose()

@@ -1,0 +1,96 @@
+"""The Telegram listeners, fast: PTB's Application with a recording request, updates fed
+to ``process_update``, no server. The end-to-end tests next to this file cover HTTP."""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from telegram import Update
+
+from bot.core.chats import ChatRef
+from bot.core.services import Services
+from bot.handlers.telegram.face import TelegramFace
+from tests.builders import Cast
+from tests.handlers.telegram.conftest import GROUP, TELEGRAM_IDS
+from tests.telegram_recorder import RecordingRequest
+
+_ids = itertools.count(1)
+
+
+@pytest.fixture
+async def fast(services: Services, cast: Cast) -> AsyncIterator[tuple[TelegramFace,
+                                                                     RecordingRequest]]:
+    for handle, user_id in TELEGRAM_IDS.items():
+        await services.members.link_identity(handle=handle, telegram_user_id=user_id)
+    request = RecordingRequest()
+    face = TelegramFace(services, token="1:FAST", api_base_url="http://unused.invalid",
+                        clock=services.clock, request=request)
+    await face.application.initialize()
+    yield face, request
+    await face.application.shutdown()
+
+
+def _user(handle: str, language: str = "es") -> dict[str, Any]:
+    return {"id": TELEGRAM_IDS[handle], "is_bot": False, "first_name": handle,
+            "language_code": language}
+
+
+async def _feed(face: TelegramFace, body: dict[str, Any]) -> None:
+    payload = {"update_id": next(_ids), **body}
+    await face.application.process_update(Update.de_json(payload, face.bot))
+
+
+async def _type(face: TelegramFace, user: dict[str, Any], chat: dict[str, Any],
+                text: str) -> None:
+    await _feed(face, {"message": {"message_id": next(_ids), "from": user, "chat": chat,
+                                   "date": int(time.time()), "text": text}})
+
+
+def _private(user: dict[str, Any]) -> dict[str, Any]:
+    return {"id": user["id"], "type": "private", "first_name": user["first_name"]}
+
+
+async def test_telegrams_language_until_one_is_chosen(
+    fast: tuple[TelegramFace, RecordingRequest],
+) -> None:
+    face, request = fast
+    andres = _user("andres", "en")
+    await _type(face, andres, _private(andres), "/matriz")
+    assert request.sent()[-1]["text"].startswith("<b>Matrix of the Mesa Forestal")
+    await _type(face, andres, _private(andres), "/idioma es")
+    await _type(face, andres, _private(andres), "/matrix")
+    assert request.sent()[-1]["text"].startswith("<b>Matriz de la Mesa Forestal")
+
+
+async def test_a_wrong_role_press_alerts_and_changes_nothing(
+    fast: tuple[TelegramFace, RecordingRequest], services: Services, cast: Cast
+) -> None:
+    face, request = fast
+    await services.bottlenecks.log(actor=cast.maria, text="Registro lento")
+    await services.actions.propose(actor=cast.rosa, bottleneck_ref="P-1", text="Publicar")
+    group = {"id": GROUP, "type": "group", "title": "Mesa Forestal"}
+    await services.chats.link(actor=cast.rosa, purpose="ground",
+                              chat=ChatRef("telegram", str(GROUP), "Mesa Forestal"))
+    message = {"message_id": 99, "date": int(time.time()), "chat": group, "text": "A-1"}
+    await _feed(face, {"callback_query": {"id": "cb1", "from": _user("tom", "en"),
+                                          "message": message, "chat_instance": "x",
+                                          "data": "/claim A-1"}})
+    (answer,) = [p for name, p in request.calls if name == "answerCallbackQuery"]
+    assert answer["show_alert"] is True and "As observer" in answer["text"]
+    assert request.sent() == []
+    assert (await services.reading.my_actions(actor=cast.tom)) == []
+    matrix = await services.reading.matrix(actor=cast.rosa)
+    assert [a.status for a in matrix.actions["P-1"]] == ["proposed"]
+
+
+async def test_a_stranger_is_told_how_to_join(
+    fast: tuple[TelegramFace, RecordingRequest],
+) -> None:
+    face, request = fast
+    stranger = {"id": 555, "is_bot": False, "first_name": "Ana", "language_code": "es"}
+    await _type(face, stranger, _private(stranger), "/matriz")
+    assert "use el enlace de invitación" in request.sent()[-1]["text"]
