@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 from bot.core.context import Actor
 from bot.core.services import Services
+from bot.demo import CAST as DEMO_CAST
+from bot.demo import ENTITIES as DEMO_ENTITIES
 
 
 @dataclass
@@ -20,24 +22,9 @@ class Cast:
     other_mesa_rosa: Actor
 
 
-ENTITIES = [
-    ("SERFOR", "Servicio Nacional Forestal y de Fauna Silvestre", True),
-    ("OSINFOR", "Organismo de Supervisión de los Recursos Forestales", True),
-    ("PRODUCE", "Ministerio de la Producción", True),
-    ("APFU", "Asociación de Productores Forestales de Ucayali", False),
-    ("CONAFOR", "Confederación Nacional Forestal del Perú", False),
-    ("GIZ", "Cooperación alemana", False),
-]
-
-PEOPLE = [
-    ("maria", "María Quispe", "APFU", "private_rep", "es"),
-    ("jorge", "Jorge Salas", "SERFOR", "public_official", "es"),
-    ("lucia", "Lucía Ramos", "OSINFOR", "public_official", "es"),
-    ("rosa", "Rosa Díaz", "PRODUCE", "coordinator", "es"),
-    ("andres", "Andrés Paredes", "CONAFOR", "private_rep", "es"),
-    ("ministra", "Ministra de la Producción", "PRODUCE", "high_level", "es"),
-    ("tom", "Tom Becker", "GIZ", "observer", "en"),
-]
+#: The cast and the organisations of the demo: one story for the demo and the tests.
+ENTITIES = DEMO_ENTITIES
+PEOPLE = DEMO_CAST
 
 
 async def forestry_mesa(services: Services) -> Cast:
