@@ -63,6 +63,8 @@ class InboxRunner:
             log.exception("update %s failed", item.update_id)
             await self.inbox.failed_attempt(item.update_id)
             return False
+        # Also when the hook marked it: if that transaction failed to commit, the update
+        # was answered with an apology and must not be retried forever.
         await self.inbox.finish(item.update_id, now=self.clock.now())
         return True
 
