@@ -7,6 +7,7 @@ never by the chat they are in.
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, Any
 
 from telegram import Update
@@ -31,6 +32,8 @@ from bot.handlers.telegram import conversation
 from bot.i18n import lang_of, t
 from bot.storage.database import AlreadyDone
 
+log = logging.getLogger(__name__)
+
 if TYPE_CHECKING:
     from bot.handlers.telegram.face import TelegramFace
 
@@ -46,6 +49,7 @@ def register(app: Application[Any, Any, Any, Any, Any, Any], face: TelegramFace)
     app.add_handler(CallbackQueryHandler(listeners.button))
     app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, listeners.migrated))
     app.add_handler(MessageHandler(filters.TEXT, listeners.text))
+    app.add_error_handler(listeners.failed)
 
 
 def _notice(lang: str, key: str) -> Reply:
@@ -187,6 +191,11 @@ class Listeners:
         except AlreadyDone:
             return
         await self.face.send(message.chat_id, say.joined(joined))
+
+    async def failed(self, update: object, context: Context) -> None:
+        """A listener raised: log it with the update, so it can be found and replayed."""
+        update_id = update.update_id if isinstance(update, Update) else None
+        log.error("update %s failed", update_id, exc_info=context.error)
 
     async def migrated(self, update: Update, context: Context) -> None:
         """A group became a supergroup: its link follows it to the new id."""
