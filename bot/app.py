@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from datetime import timedelta
 from typing import TextIO
 
 from bot.core.clock import Clock, SystemClock
@@ -72,6 +73,7 @@ async def run(settings: Settings) -> int:
     telegram = TelegramFace(
         services, token=settings.telegram_bot_token.get_secret_value(),
         api_base_url=settings.telegram_api_base_url, clock=services.clock,
+        lease=timedelta(seconds=settings.inbox_lease_seconds),
     )
     use_webhook = bool(settings.telegram_webhook_url)
     web_runner: web.AppRunner | None = None

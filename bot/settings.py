@@ -14,6 +14,8 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     #: Port of the HTTP listener (Telegram webhook mode).
     http_port: int = 8080
+    #: How long one process may hold an incoming update before another takes it over.
+    inbox_lease_seconds: int = 60
 
     telegram_bot_token: SecretStr | None = Field(
         default=None, validation_alias="TELEGRAM_BOT_TOKEN"

@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -19,15 +20,20 @@ from bot.storage.database import with_each_write
 from bot.storage.inbox import Inbox, Incoming
 
 log = logging.getLogger(__name__)
+#: How long a process may hold an update before another may take it over (a process
+#: that died holds nothing longer than this).
+DEFAULT_LEASE = timedelta(seconds=60)
 
 Handle = Callable[[Incoming], Awaitable[None]]
 
 
 class InboxRunner:
-    def __init__(self, inbox: Inbox, handle: Handle, clock: Clock) -> None:
+    def __init__(self, inbox: Inbox, handle: Handle, clock: Clock,
+                 lease: timedelta = DEFAULT_LEASE) -> None:
         self.inbox = inbox
         self.handle = handle
         self.clock = clock
+        self.lease = lease
         self._wake = asyncio.Event()
 
     def wake(self) -> None:
@@ -35,7 +41,7 @@ class InboxRunner:
 
     async def run_pending(self) -> int:
         """Process what is stored now; returns how many updates were taken."""
-        pending = await self.inbox.pending()
+        pending = await self.inbox.pending(now=self.clock.now())
         by_chat: dict[str, list[Incoming]] = {}
         for item in pending:
             by_chat.setdefault(item.chat_key, []).append(item)
@@ -48,6 +54,8 @@ class InboxRunner:
                 return  # keep this chat's order: the rest waits for the next round
 
     async def _run_one(self, item: Incoming) -> bool:
+        if not await self.inbox.claim(item.update_id, now=self.clock.now(), lease=self.lease):
+            return False  # another process has it: it keeps this chat's order
         marked = False
 
         async def mark(session: AsyncSession) -> None:

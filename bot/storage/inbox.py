@@ -56,15 +56,38 @@ class Inbox:
             )
             return len(result.fetchall())
 
-    async def pending(self, *, limit: int = 200) -> list[Incoming]:
+    async def pending(self, *, now: datetime, limit: int = 200) -> list[Incoming]:
+        """Updates to process, oldest first, leaving out every chat in which another
+        process holds an update (so one chat's updates stay in order across processes)."""
+        busy = (
+            select(InboundUpdate.chat_key)
+            .where(InboundUpdate.platform == self.platform, InboundUpdate.status == "pending")
+            .where(col(InboundUpdate.claimed_until) >= now)
+        )
         async with self.db.read() as s:
             rows = await s.exec(
                 select(InboundUpdate)
                 .where(InboundUpdate.platform == self.platform, InboundUpdate.status == "pending")
+                .where(col(InboundUpdate.chat_key).not_in(busy))
                 .order_by(col(InboundUpdate.id))
                 .limit(limit)
             )
             return [Incoming(r.update_id, r.chat_key, r.payload) for r in rows]
+
+    async def claim(self, update_id: int, *, now: datetime, lease: timedelta) -> bool:
+        """Take an update for this process for ``lease``; False if another process has
+        it or it is done. A process that dies lets its claims lapse."""
+        async with self.db.write() as s:
+            result = await s.exec(
+                update(InboundUpdate)
+                .where(col(InboundUpdate.platform) == self.platform)
+                .where(col(InboundUpdate.update_id) == update_id)
+                .where(col(InboundUpdate.status) == "pending")
+                .where(col(InboundUpdate.claimed_until).is_(None)
+                       | (col(InboundUpdate.claimed_until) < now))
+                .values(claimed_until=now + lease)
+            )
+            return bool(result.rowcount == 1)
 
     async def mark_done(self, session: AsyncSession, update_id: int, *, now: datetime) -> None:
         """Inside the transaction of the update's effects; a second time raises AlreadyDone."""
@@ -97,6 +120,7 @@ class Inbox:
                                             InboundUpdate.update_id == update_id)
             )).one()
             row.attempts += 1
+            row.claimed_until = None  # free to retry at once
             if row.attempts >= MAX_ATTEMPTS:
                 row.status = "failed"
             s.add(row)

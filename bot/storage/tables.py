@@ -273,6 +273,8 @@ class InboundUpdate(SQLModel, table=True):
     payload: dict[str, Any] = Field(sa_type=JSON)
     status: str = Field(default="pending", max_length=10, index=True)
     attempts: int = Field(default=0)
+    #: While set and in the future, one process is working on it (and on its chat).
+    claimed_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
     received_at: datetime = Field(sa_type=UTCDateTime)
     done_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 

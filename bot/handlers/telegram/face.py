@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from typing import Any, TypeVar
 
 from telegram import Bot, BotCommand, MaybeInaccessibleMessage, Message, Update
@@ -24,7 +25,7 @@ from bot.commands.reply import Reply
 from bot.commands.words import COMMANDS
 from bot.core.clock import Clock
 from bot.core.services import Services
-from bot.handlers.inbox import InboxRunner
+from bot.handlers.inbox import DEFAULT_LEASE, InboxRunner
 from bot.handlers.telegram import handlers
 from bot.handlers.telegram.delivery import TelegramDelivery
 from bot.handlers.telegram.limits import Limiter
@@ -51,7 +52,8 @@ def chat_key(payload: dict[str, Any]) -> str:
 
 class TelegramFace:
     def __init__(self, services: Services, *, token: str, api_base_url: str, clock: Clock,
-                 poll_timeout: int = POLL_TIMEOUT, request: BaseRequest | None = None) -> None:
+                 poll_timeout: int = POLL_TIMEOUT, request: BaseRequest | None = None,
+                 lease: timedelta = DEFAULT_LEASE) -> None:
         self.services = services
         self.dispatcher = Dispatcher(services, invite_link=self.invite_link)
         self.clock = clock
@@ -64,7 +66,7 @@ class TelegramFace:
         self.application: Application[Any, Any, Any, Any, Any, Any] = builder.build()
         handlers.register(self.application, self)
         self.inbox = Inbox(services.db, PLATFORM)
-        self.runner = InboxRunner(self.inbox, self.process, clock)
+        self.runner = InboxRunner(self.inbox, self.process, clock, lease)
         self.limiter = Limiter()
         self.delivery = TelegramDelivery(self)
         self._tasks: list[asyncio.Task[None]] = []
