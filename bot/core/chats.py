@@ -140,11 +140,3 @@ class Chats(UseCases):
                        SentMessage.message_id == message_id)
             )).first()
             return (row[1], row[0]) if row else None
-
-    async def mesa_id(self, *, slug: str) -> int | None:
-        async with self.db.read() as s:
-            return (await s.exec(select(Mesa.id).where(Mesa.slug == slug))).first()
-
-    async def mesa_slug(self, *, mesa_id: int) -> str | None:
-        async with self.db.read() as s:
-            return (await s.exec(select(Mesa.slug).where(Mesa.id == mesa_id))).first()

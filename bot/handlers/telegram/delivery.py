@@ -57,10 +57,9 @@ class TelegramDelivery:
         else:
             say = Presenter(lang_of(notice.language), ZoneInfo(notice.mesa_timezone))
             reply = say.notice(notice.kind, notice.params)
-            mesa_slug = await self.services.chats.mesa_slug(mesa_id=notice.mesa_id)
             status, detail = "sent", ""
             try:
-                await self.face.send(chat_id, reply, mesa_slug=mesa_slug)
+                await self.face.send(chat_id, reply, mesa_id=notice.mesa_id)
             except ChatMigrated as error:
                 await self.services.chats.migrate(
                     platform=PLATFORM, old_chat_id=str(chat_id),

@@ -156,7 +156,7 @@ class TelegramFace:
 
     # sending
 
-    async def send(self, chat_id: int, reply: Reply, *, mesa_slug: str | None = None
+    async def send(self, chat_id: int, reply: Reply, *, mesa_id: int | None = None
                    ) -> list[Message]:
         """Send a reply, split as needed, within the limits; a 429 waits and retries."""
         sent: list[Message] = []
@@ -171,8 +171,11 @@ class TelegramFace:
             sent.append(await self.call(chat_id, send_chunk))
         if reply.replaces and sent:
             self._steps.add((chat_id, sent[-1].message_id))
-        if reply.subject and sent and mesa_slug:
-            await self.remember(chat_id, sent[-1], mesa_slug, reply.subject)
+        if reply.subject and sent and mesa_id is not None:
+            await self.services.chats.remember(
+                platform=PLATFORM, chat_id=str(chat_id), message_id=str(sent[-1].message_id),
+                mesa_id=mesa_id, ref=reply.subject,
+            )
         return sent
 
     async def replace(self, message: MaybeInaccessibleMessage, reply: Reply) -> bool:
@@ -202,14 +205,6 @@ class TelegramFace:
                 log.info("429 for chat %s: waiting %ss", chat_id, error.retry_after)
                 await asyncio.sleep(_seconds(error.retry_after))
         raise AssertionError("unreachable")
-
-    async def remember(self, chat_id: int, message: Message, mesa_slug: str, ref: str) -> None:
-        identity_mesa = await self.services.chats.mesa_id(slug=mesa_slug)
-        if identity_mesa is not None:
-            await self.services.chats.remember(
-                platform=PLATFORM, chat_id=str(chat_id), message_id=str(message.message_id),
-                mesa_id=identity_mesa, ref=ref,
-            )
 
 
 def _seconds(value: object) -> float:

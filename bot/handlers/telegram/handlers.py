@@ -139,7 +139,7 @@ class Listeners:
                                    f"telegram:{chat.chat_id}:{message.message_id}")
         if reply is not None:
             await self.face.send(int(chat.chat_id), reply,
-                                 mesa_slug=mesa or _only_mesa(identity))
+                                 mesa_id=_mesa_id(identity, mesa))
 
     async def button(self, update: Update, context: Context) -> None:
         """A button press: the command it carries, on behalf of whoever pressed it."""
@@ -166,7 +166,7 @@ class Listeners:
             await query.answer()
         if reply.replaces and await self.face.replace(query.message, reply):
             return
-        await self.face.send(int(chat.chat_id), reply, mesa_slug=mesa or _only_mesa(identity))
+        await self.face.send(int(chat.chat_id), reply, mesa_id=_mesa_id(identity, mesa))
 
     async def start(self, update: Update, context: Context) -> None:
         """``/start``: what the bot is and how to join; ``/start <code>`` joins a mesa."""
@@ -207,8 +207,9 @@ class Listeners:
             )
 
 
-def _only_mesa(identity: Identity) -> str | None:
+def _mesa_id(identity: Identity, slug: str | None) -> int | None:
+    """The mesa a reply belongs to: the chat's, else the member's only or chosen one."""
     try:
-        return identity.mesa(None).slug
+        return identity.mesa(slug).mesa_id
     except DomainError:  # several mesas and none chosen
         return None
