@@ -53,7 +53,6 @@ def _parser() -> argparse.ArgumentParser:
     madd = member_sub.add_parser("add")
     madd.add_argument("handle")
     madd.add_argument("name")
-    madd.add_argument("--entity")
     madd.add_argument("--language", default="es", choices=["es", "en"])
     madd.add_argument("--telegram-id", type=int)
     madd.add_argument("--slack-id")
@@ -66,6 +65,18 @@ def _parser() -> argparse.ArgumentParser:
     role.add_argument("mesa")
     role.add_argument("role", choices=["private_rep", "public_official", "coordinator",
                                        "high_level", "observer"])
+    role.add_argument("--entity", help="the entity they speak for in this mesa")
+    remove = member_sub.add_parser(
+        "remove", help="take a member out of a mesa; their open actions go to --successor "
+        "or back to the mesa")
+    remove.add_argument("handle")
+    remove.add_argument("mesa")
+    remove.add_argument("--successor", help="who takes over their open actions")
+    unlink = member_sub.add_parser(
+        "unlink", help="forget a member's chat accounts (both unless one is named)")
+    unlink.add_argument("handle")
+    unlink.add_argument("--telegram", action="store_true")
+    unlink.add_argument("--slack", action="store_true")
 
     audit_cmd = sub.add_parser("audit", help="the audit trail")
     audit_cmd.add_argument("action", choices=["verify"])
@@ -96,7 +107,7 @@ async def _admin(args: argparse.Namespace, services: Services) -> int:
         print(f"Mesa {slug} created.")
     elif args.command == "member" and args.action == "add":
         handle = await services.members.add_member(
-            handle=args.handle, name=args.name, entity=args.entity, language=args.language,
+            handle=args.handle, name=args.name, language=args.language,
             telegram_user_id=args.telegram_id, slack_user_id=args.slack_id,
         )
         print(f"Member {handle} added.")
@@ -105,8 +116,23 @@ async def _admin(args: argparse.Namespace, services: Services) -> int:
             handle=args.handle, telegram_user_id=args.telegram_id, slack_user_id=args.slack_id
         )
         print(f"{args.handle} linked.")
+    elif args.command == "member" and args.action == "remove":
+        removed = await services.departures.remove_by_admin(
+            mesa=args.mesa, handle=args.handle, successor=args.successor
+        )
+        print(f"{removed.name} removed from {removed.mesa_name}.")
+        if removed.handed_over:
+            print(f"Actions {', '.join(removed.handed_over)} go to {removed.successor}.")
+        if removed.returned:
+            print(f"Actions {', '.join(removed.returned)} go back to the mesa as proposed.")
+    elif args.command == "member" and args.action == "unlink":
+        both = not (args.telegram or args.slack)
+        await services.members.unlink(handle=args.handle, telegram=both or args.telegram,
+                                      slack=both or args.slack)
+        print(f"{args.handle}'s chat accounts unlinked.")
     elif args.command == "member":
-        await services.members.grant_role(mesa=args.mesa, handle=args.handle, role=args.role)
+        await services.members.grant_role(mesa=args.mesa, handle=args.handle, role=args.role,
+                                          entity=args.entity)
         print(f"{args.handle} is {args.role} in {args.mesa}.")
     elif args.command == "audit":
         async with services.db.read() as s:

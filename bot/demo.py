@@ -106,8 +106,8 @@ async def setup(services: Services) -> None:
     await members.create_mesa(slug="forestal", name="Mesa Forestal", convener="PRODUCE",
                               region="Ucayali")
     for handle, name, entity, role, language in CAST:
-        await members.add_member(handle=handle, name=name, entity=entity, language=language)
-        await members.grant_role(mesa="forestal", handle=handle, role=role)
+        await members.add_member(handle=handle, name=name, language=language)
+        await members.grant_role(mesa="forestal", handle=handle, role=role, entity=entity)
 
 
 async def play(out: TextIO, database_path: Path | None = None) -> bool:

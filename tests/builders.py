@@ -34,10 +34,11 @@ async def forestry_mesa(services: Services) -> Cast:
     await members.create_mesa(slug="forestal", name="Mesa Forestal", convener="PRODUCE")
     await members.create_mesa(slug="acuicola", name="Mesa Acuícola", convener="PRODUCE")
     for handle, name, entity, role, language in PEOPLE:
-        await members.add_member(handle=handle, name=name, entity=entity, language=language)
-        await members.grant_role(mesa="forestal", handle=handle, role=role)
-    await members.add_member(handle="pedro", name="Pedro Ruiz", entity="PRODUCE")
-    await members.grant_role(mesa="acuicola", handle="pedro", role="coordinator")
+        await members.add_member(handle=handle, name=name, language=language)
+        await members.grant_role(mesa="forestal", handle=handle, role=role, entity=entity)
+    await members.add_member(handle="pedro", name="Pedro Ruiz")
+    await members.grant_role(mesa="acuicola", handle="pedro", role="coordinator",
+                             entity="PRODUCE")
     actors = {
         handle: (await members.identify(handle=handle)).actor() for handle, *_ in PEOPLE
     }

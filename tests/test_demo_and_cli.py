@@ -44,8 +44,8 @@ def test_an_administrator_sets_up_a_mesa_and_a_member_talks_to_it(tmp_path: Path
         ("entity", "add", "SERFOR", "--public"),
         ("entity", "add", "PRODUCE", "--public"),
         ("mesa", "create", "forestal", "Mesa Forestal", "--convener", "PRODUCE"),
-        ("member", "add", "jorge", "Jorge Salas", "--entity", "SERFOR"),
-        ("member", "role", "jorge", "forestal", "public_official"),
+        ("member", "add", "jorge", "Jorge Salas"),
+        ("member", "role", "jorge", "forestal", "public_official", "--entity", "SERFOR"),
     ]
     for step in steps:
         result = _mesabot(db, *step)

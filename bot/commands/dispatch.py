@@ -13,11 +13,11 @@ from zoneinfo import ZoneInfo
 
 from bot.commands.parse import Usage, split_command
 from bot.commands.present import Presenter
-from bot.commands.reply import Reply
+from bot.commands.reply import Reply, Style
 from bot.commands.run import HANDLERS, PLAIN_HANDLERS, Call, Plain
 from bot.commands.words import find
 from bot.core.chats import ChatRef
-from bot.core.errors import DomainError
+from bot.core.errors import ChooseMesa, DomainError, UnknownMesa
 from bot.core.members import Identity
 from bot.core.services import Services
 from bot.i18n import lang_of
@@ -72,10 +72,16 @@ class Dispatcher:
             say = Presenter(say.lang, ZoneInfo(choice.timezone))
             call = Call(services=self.services, actor=identity.actor(choice.slug),
                         role=choice.role, say=say, args=args, source=source, chat=chat,
-                        invite_link=self.invite_link)
+                        invite_link=self.invite_link, name=identity.name)
             return await HANDLERS[command.name](call)
         except Usage:
             return say.error("usage", usage=say.t(f"help.{command.name}"))
+        except (UnknownMesa, ChooseMesa) as error:
+            if chat is None or chat.is_private:
+                return say.domain_error(error)
+            # Which other mesas someone sits in is theirs to know, not the group's.
+            return Reply(private=say.domain_error(error)).add(
+                say.t("error.not_here_details_private"), Style.ERROR)
         except DomainError as error:
             return say.domain_error(error)
         except AlreadyDone:

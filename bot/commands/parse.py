@@ -242,6 +242,17 @@ def parse_purpose(args: str) -> str:
     return purpose
 
 
+_TO = re.compile(r"^(?:a|al|para|to)$", re.I)
+
+
+def parse_remove(args: str) -> tuple[str, str | None]:
+    """"jorge a lucia" -> ("jorge", "lucia"); the successor is optional."""
+    words = [w for w in args.split() if not _TO.match(w)]
+    if not words or len(words) > 2:
+        raise Usage()
+    return words[0], words[1] if len(words) == 2 else None
+
+
 _ROLES = {
     "representante": "private_rep", "privado": "private_rep", "private": "private_rep",
     "private_rep": "private_rep", "empresa": "private_rep",

@@ -16,6 +16,7 @@ from bot.commands.reply import Button, Reply, Style
 from bot.commands.voice import clip
 from bot.core.bottlenecks import Logged, Prioritized
 from bot.core.chats import LinkedChat
+from bot.core.departures import Removed
 from bot.core.enums import ActionStatus, BlockedReason, OwnerClass, RequestKind, Role, RootCause
 from bot.core.invitations import Approved, Invited, Joined
 from bot.core.members import Identity
@@ -307,29 +308,43 @@ class Presenter(AgendaWords, ErrorWords):
 
     # joining
 
+    def role(self, role: str, entity: str | None) -> str:
+        """"funcionario público (SERFOR)": a role with the entity it speaks for."""
+        name = label(self.lang, "role", role)
+        return f"{name} ({entity})" if entity else name
+
     def invited(self, invited: Invited, link: str | None) -> Reply:
-        role = label(self.lang, "role", invited.role)
-        if invited.entity:
-            role = f"{role} ({invited.entity})"
         key = "invite.created" if invited.uses == 1 else "invite.created_many"
-        reply = Reply().add(self.t(key, mesa=invited.mesa_name, role=role,
+        reply = Reply().add(self.t(key, mesa=invited.mesa_name,
+                                   role=self.role(invited.role, invited.entity),
                                    uses=invited.uses, until=self.day(invited.expires_at
                                                                      .astimezone(self.tz).date())))
         reply.add(link or self.t("invite.code", code=invited.code))
         return reply.add(self.t("invite.note"), Style.NOTE)
 
     def joined(self, joined: Joined) -> Reply:
-        role = label(self.lang, "role", joined.role)
-        if joined.entity:
-            role = f"{role} ({joined.entity})"
-        key = "joined.pending" if joined.pending else "joined.active"
-        return Reply().add(self.t(key, mesa=joined.mesa_name, role=role))
+        return Reply().add(self.t(f"joined.{joined.status}", mesa=joined.mesa_name,
+                                  role=self.role(joined.role, joined.entity)))
 
     def approved(self, approved: Approved) -> Reply:
-        role = label(self.lang, "role", approved.role)
-        if approved.entity:
-            role = f"{role} ({approved.entity})"
-        return Reply().add(self.t("approved.done", name=approved.name, role=role))
+        return Reply().add(self.t("approved.done", name=approved.name,
+                                  role=self.role(approved.role, approved.entity)))
+
+    def removed(self, removed: Removed) -> Reply:
+        reply = Reply().add(self.t("removed.done", name=removed.name, mesa=removed.mesa_name))
+        if removed.handed_over:
+            reply.add(self.t("removed.handed", refs=", ".join(removed.handed_over),
+                             successor=removed.successor or "—"))
+        if removed.returned:
+            reply.add(self.t("removed.returned", refs=", ".join(removed.returned)))
+        return reply
+
+    def handed_over(self, view: ActionView) -> Reply:
+        owner = view.owner.name if view.owner else "—"
+        reply = Reply().add(self.t("handover.done", ref=view.ref, owner=owner, text=view.text))
+        if view.status == "claimed":
+            reply.add(self.t("handover.reconfirm", ref=view.ref, owner=owner), Style.NOTE)
+        return reply
 
     # help, language, errors
 

@@ -89,6 +89,17 @@ class AgendaWords(Voice):
         if "role" in params:
             p["role"] = label(self.lang, "role", params["role"]) + (
                 f" ({params['entity']})" if params.get("entity") else "")
+        if params.get("current_role"):
+            p["current"] = label(self.lang, "role", params["current_role"]) + (
+                f" ({params['current_entity']})" if params.get("current_entity") else "")
+        if kind == "member_removed":
+            p["actions"] = "".join([
+                self.t("notice.removed_handed", refs=", ".join(params["handed_over"]),
+                       successor=params.get("successor") or "—")
+                if params.get("handed_over") else "",
+                self.t("notice.removed_returned", refs=", ".join(params["returned"]))
+                if params.get("returned") else "",
+            ])
         if kind == "action_assigned":
             p["who"] = params.get("owner") or params.get("entity") or "—"
         if kind == "bottleneck_resolved" and not params.get("credited"):
@@ -96,7 +107,7 @@ class AgendaWords(Voice):
         reply = Reply().add(self.t(f"notice.{kind}", **p))
         if str(params.get("ref", "")).startswith("A-"):
             reply.subject = str(params["ref"])
-        if kind == "role_to_approve":
+        if kind in ("role_to_approve", "role_change_to_approve"):
             reply.buttons.append(Button(self.t("button.approve"), f"/approve {p['handle']}"))
         if kind == "action_proposed":
             reply.buttons.append(Button(self.t("button.claim"), f"/claim {p['ref']}"))

@@ -44,6 +44,9 @@ class Reply:
     #: A step of a choice (the next buttons to press): a face may show it in place of
     #: the message whose button led here, instead of adding a message.
     replaces: bool = False
+    #: What only the person who asked may read (an invitation link, the names of their
+    #: other mesas): in a group a face sends it to their private chat, elsewhere below.
+    private: Reply | None = None
 
     def add(self, text: str, style: Style = Style.TEXT) -> Reply:
         self.lines.append(Line(text, style))

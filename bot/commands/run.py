@@ -37,6 +37,8 @@ class Call:
     chat: ChatRef | None = None
     #: How this face writes an invitation link for a code (None: show the code).
     invite_link: Callable[[str], str] | None = None
+    #: The name of the person who typed it, to address them in a group.
+    name: str = ""
 
 
 Handler = Callable[[Call], Awaitable[Reply]]
@@ -271,11 +273,34 @@ async def link(c: Call) -> Reply:
 
 
 async def invite(c: Call) -> Reply:
+    """The link goes to the coordinator alone: typed in a group, the group only reads
+    that it was sent (anyone there could otherwise open it first)."""
     role, entity, uses = parse.parse_invite(c.args)
     invited = await c.services.invitations.create(
         actor=c.actor, role=role, entity=entity, uses=uses, source=c.source
     )
-    return c.say.invited(invited, c.invite_link(invited.code) if c.invite_link else None)
+    reply = c.say.invited(invited, c.invite_link(invited.code) if c.invite_link else None)
+    if c.chat is None or c.chat.is_private:
+        return reply
+    return Reply(private=reply).add(c.say.t("invite.sent_privately", name=c.name))
+
+
+async def remove(c: Call) -> Reply:
+    handle, successor = parse.parse_remove(c.args)
+    removed = await c.services.departures.remove(
+        actor=c.actor, handle=handle, successor=successor, source=c.source
+    )
+    return c.say.removed(removed)
+
+
+async def handover(c: Call) -> Reply:
+    ref, to = parse.first_ref(c.args)
+    if not to.strip():
+        raise Usage()
+    view = await c.services.departures.hand_over(
+        actor=c.actor, ref=ref, to=to.split()[0], source=c.source
+    )
+    return about(c.say.handed_over(view), view.ref)
 
 
 async def approve(c: Call) -> Reply:
@@ -321,7 +346,7 @@ HANDLERS: dict[str, Handler] = {
     "confirm": confirm, "assign": assign, "progress": progress, "done": done,
     "blocked": blocked, "deadline": deadline, "drop": drop, "session": session, "agenda": agenda,
     "mytasks": mytasks, "overdue": overdue, "language": language, "link": link,
-    "invite": invite, "approve": approve,
+    "invite": invite, "approve": approve, "remove": remove, "handover": handover,
 }
 PLAIN_HANDLERS: dict[str, PlainHandler] = {"help": help, "mesa": mesa}
 

@@ -48,6 +48,8 @@ COMMANDS: tuple[Command, ...] = (
     Command("link", "vincular", "link"),
     Command("invite", "invitar", "invite"),
     Command("approve", "aprobar", "approve"),
+    Command("remove", "quitar", "remove"),
+    Command("handover", "traspasar", "handover", ("transferir", "hand_over")),
     Command("mesa", "mesa", "mesa", ("mesas",), needs_mesa=False),
     Command("help", "ayuda", "help", needs_mesa=False),
 )

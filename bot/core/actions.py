@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlmodel import col, select
+from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core import audit
@@ -24,6 +24,7 @@ from bot.core.context import (
     load_acting,
     lock_mesa,
     locked,
+    member_in_mesa,
     snapshot,
 )
 from bot.core.dates import parse_due_date
@@ -61,8 +62,8 @@ from bot.storage.tables import (
 
 ACTION_MAX = 500
 REASON_MAX = 500
-_FIELDS = ("status", "owner_id", "owner_entity_id", "due_on", "blocked_reason")
-_UPDATABLE = (ActionStatus.CLAIMED, ActionStatus.CONFIRMED, ActionStatus.BLOCKED)
+ACTION_FIELDS = ("status", "owner_id", "owner_entity_id", "due_on", "blocked_reason")
+UPDATABLE = (ActionStatus.CLAIMED, ActionStatus.CONFIRMED, ActionStatus.BLOCKED)
 
 
 class Actions(UseCases):
@@ -98,7 +99,7 @@ class Actions(UseCases):
                 kind="action.proposed", subject=f"A-{row.number}", source=source,
                 after={"text": text, "bottleneck": f"P-{bottleneck.number}"},
             )
-            view = await self._view(s, acting, row, now)
+            view = await action_view(s, acting, row, now)
             notify(
                 s, at=now, source=source, mesa_id=acting.mesa_id, audience=Audience.GROUND,
                 kind="action_proposed",
@@ -123,16 +124,16 @@ class Actions(UseCases):
                 )
             if row.status != ActionStatus.PROPOSED:
                 raise InvalidState(ref=f"A-{row.number}", status=row.status)
-            if row.owner_entity_id is not None and row.owner_entity_id != acting.member.entity_id:
+            if row.owner_entity_id is not None and row.owner_entity_id != acting.entity_id:
                 entity = await s.get(Entity, row.owner_entity_id)
                 raise AssignedElsewhere(ref=f"A-{row.number}", entity=entity.name if entity else "")
-            before = snapshot(row, *_FIELDS)
+            before = snapshot(row, *ACTION_FIELDS)
             row.owner_id = acting.member_id
-            row.owner_entity_id = acting.member.entity_id
+            row.owner_entity_id = acting.entity_id
             row.status = ActionStatus.CLAIMED.value
             await self._record(s, acting, row, kind="action.claimed", before=before,
                                source=source, now=now)
-            view = await self._view(s, acting, row, now)
+            view = await action_view(s, acting, row, now)
             notify(
                 s, at=now, source=source, mesa_id=acting.mesa_id, audience=Audience.GROUND,
                 kind="action_claimed",
@@ -166,7 +167,7 @@ class Actions(UseCases):
             ):
                 raise InvalidState(ref=f"A-{row.number}", status=row.status)
             await self._check_confirmer(acting, row, entity)
-            before = snapshot(row, *_FIELDS)
+            before = snapshot(row, *ACTION_FIELDS)
             due_on = self._due(acting, due, now) if due else row.due_on
             if due_on is None:
                 raise NeedsDueDate(ref=f"A-{row.number}")
@@ -187,7 +188,7 @@ class Actions(UseCases):
                     source=source, before={"status": BottleneckStatus.PRIORITIZED.value},
                     after={"status": BottleneckStatus.IN_PROGRESS.value},
                 )
-            view = await self._view(s, acting, row, now)
+            view = await action_view(s, acting, row, now)
             notify(
                 s, at=now, source=source, mesa_id=acting.mesa_id, audience=Audience.GROUND,
                 kind="action_confirmed",
@@ -208,11 +209,12 @@ class Actions(UseCases):
             if row.status not in (ActionStatus.PROPOSED, ActionStatus.CLAIMED,
                                   ActionStatus.CONFIRMED):
                 raise InvalidState(ref=f"A-{row.number}", status=row.status)
-            before = snapshot(row, *_FIELDS)
-            member = await self._member_in_mesa(s, acting, to)
-            if member is not None:
-                row.owner_id = member.id
-                row.owner_entity_id = member.entity_id
+            before = snapshot(row, *ACTION_FIELDS)
+            found = await self._member_in_mesa(s, acting, to)
+            member = found[0] if found else None
+            if found is not None:
+                row.owner_id = found[0].id
+                row.owner_entity_id = found[1].entity_id
                 row.status = ActionStatus.CLAIMED.value
             else:
                 entity = await find_entity(s, to)
@@ -224,7 +226,7 @@ class Actions(UseCases):
                 self._set_due(s, acting, row, self._due(acting, due, now), "", now)
             await self._record(s, acting, row, kind="action.assigned", before=before,
                                source=source, now=now)
-            view = await self._view(s, acting, row, now)
+            view = await action_view(s, acting, row, now)
             params = {"ref": view.ref, "text": view.text, "entity": view.owner_entity,
                       "owner": member.name if member else None, "due_on": row.due_on}
             if member is not None and member.id != acting.member_id:
@@ -252,7 +254,7 @@ class Actions(UseCases):
                 ))
             await self._record(s, acting, row, kind="action.done", before=before, source=source,
                                now=now, note=note)
-            view = await self._view(s, acting, row, now)
+            view = await action_view(s, acting, row, now)
             notify(
                 s, at=now, source=source, mesa_id=acting.mesa_id, audience=Audience.GROUND,
                 kind="action_done",
@@ -275,7 +277,7 @@ class Actions(UseCases):
             row.blocked_detail = detail
             await self._record(s, acting, row, kind="action.blocked", before=before,
                                source=source, now=now, detail=detail)
-            view = await self._view(s, acting, row, now)
+            view = await action_view(s, acting, row, now)
             notify(
                 s, at=now, source=source, mesa_id=acting.mesa_id, audience=Audience.TEAM,
                 kind="action_blocked",
@@ -297,7 +299,7 @@ class Actions(UseCases):
             self._set_due(s, acting, row, self._due(acting, due, now), reason, now)
             await self._record(s, acting, row, kind="action.due_moved", before=before,
                                source=source, now=now, reason=reason)
-            return await self._view(s, acting, row, now)
+            return await action_view(s, acting, row, now)
 
     async def drop(self, *, actor: Actor, ref: str, reason: str, source: str = "") -> ActionView:
         """Withdraw an action that will not be done (not the same as done): its proposer,
@@ -310,14 +312,14 @@ class Actions(UseCases):
             acting = await load_acting(s, actor, Op.UPDATE_ACTION)
             row = await get_action(s, acting, ref, lock=True)
             if row.proposer_id != acting.member_id:
-                await self._check_updater(s, acting, row)
+                await check_updater(s, acting, row)
             if row.status in (ActionStatus.DONE, ActionStatus.DROPPED):
                 raise InvalidState(ref=f"A-{row.number}", status=row.status)
-            before = snapshot(row, *_FIELDS)
+            before = snapshot(row, *ACTION_FIELDS)
             row.status = ActionStatus.DROPPED.value
             await self._record(s, acting, row, kind="action.dropped", before=before,
                                source=source, now=now, reason=reason)
-            view = await self._view(s, acting, row, now)
+            view = await action_view(s, acting, row, now)
             notify(
                 s, at=now, source=source, mesa_id=acting.mesa_id, audience=Audience.GROUND,
                 kind="action_dropped",
@@ -334,10 +336,10 @@ class Actions(UseCases):
         """The open action, locked, after checking the actor may update it."""
         acting = await load_acting(s, actor, Op.UPDATE_ACTION)
         row = await get_action(s, acting, ref, lock=True)
-        await self._check_updater(s, acting, row)
-        if row.status not in _UPDATABLE:
+        await check_updater(s, acting, row)
+        if row.status not in UPDATABLE:
             raise InvalidState(ref=f"A-{row.number}", status=row.status)
-        return acting, row, snapshot(row, *_FIELDS)
+        return acting, row, snapshot(row, *ACTION_FIELDS)
 
     @staticmethod
     async def _record(
@@ -350,7 +352,7 @@ class Actions(UseCases):
         await audit.record(
             s, at=now, mesa_id=acting.mesa_id, actor_id=acting.member_id, kind=kind,
             subject=f"A-{row.number}", source=source, before=before,
-            after={**snapshot(row, *_FIELDS), **extra},
+            after={**snapshot(row, *ACTION_FIELDS), **extra},
         )
 
     @staticmethod
@@ -373,7 +375,7 @@ class Actions(UseCases):
     @staticmethod
     async def _check_confirmer(acting: Acting, row: Action, entity: Entity | None) -> None:
         if entity is not None and entity.is_public:
-            if acting.role is not Role.PUBLIC_OFFICIAL or acting.member.entity_id != entity.id:
+            if acting.role is not Role.PUBLIC_OFFICIAL or acting.entity_id != entity.id:
                 raise NotYourEntity(ref=f"A-{row.number}", entity=entity.name)
             return
         if acting.role is not Role.COORDINATOR and row.owner_id != acting.member_id:
@@ -381,35 +383,29 @@ class Actions(UseCases):
                             allowed=["owner", Role.COORDINATOR.value])
 
     @staticmethod
-    async def _check_updater(s: AsyncSession, acting: Acting, row: Action) -> None:
-        """Owner, a public official of the owner's entity, or a coordinator."""
-        if acting.role is Role.COORDINATOR or row.owner_id == acting.member_id:
-            return
-        if (
-            acting.role is Role.PUBLIC_OFFICIAL
-            and row.owner_entity_id is not None
-            and row.owner_entity_id == acting.member.entity_id
-        ):
-            return
-        raise Forbidden(op=Op.UPDATE_ACTION.value, role=acting.role.value,
-                        allowed=["owner", Role.COORDINATOR.value])
-
-    @staticmethod
-    async def _member_in_mesa(s: AsyncSession, acting: Acting, name: str) -> Member | None:
-        handle = name.strip().lstrip("@").lower()
-        member = (
-            await s.exec(
-                select(Member)
-                .join(Membership, col(Membership.member_id) == Member.id)
-                .where(Membership.mesa_id == acting.mesa_id, Member.handle == handle)
-            )
-        ).first()
-        if member is None and name.strip().startswith("@"):
+    async def _member_in_mesa(
+        s: AsyncSession, acting: Acting, name: str
+    ) -> tuple[Member, Membership] | None:
+        found = await member_in_mesa(s, acting.mesa_id, name)
+        if found is None and name.strip().startswith("@"):
             raise UnknownMember(name=name[:40])
-        return member
+        return found
 
-    @staticmethod
-    async def _view(s: AsyncSession, acting: Acting, row: Action, now: datetime) -> ActionView:
-        directory = await Directory.load(s, acting.mesa_id)
-        return (await directory.actions(s, [row], today=acting.today(now)))[0]
 
+async def check_updater(s: AsyncSession, acting: Acting, row: Action) -> None:
+    """Owner, a public official of the owner's entity, or a coordinator."""
+    if acting.role is Role.COORDINATOR or row.owner_id == acting.member_id:
+        return
+    if (
+        acting.role is Role.PUBLIC_OFFICIAL
+        and row.owner_entity_id is not None
+        and row.owner_entity_id == acting.entity_id
+    ):
+        return
+    raise Forbidden(op=Op.UPDATE_ACTION.value, role=acting.role.value,
+                    allowed=["owner", Role.COORDINATOR.value])
+
+
+async def action_view(s: AsyncSession, acting: Acting, row: Action, now: datetime) -> ActionView:
+    directory = await Directory.load(s, acting.mesa_id)
+    return (await directory.actions(s, [row], today=acting.today(now)))[0]

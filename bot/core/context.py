@@ -36,7 +36,12 @@ class Acting:
     member: Member
     mesa: Mesa
     role: Role
+    #: The entity the member speaks for in this mesa (it belongs to the membership).
     entity: Entity | None
+
+    @property
+    def entity_id(self) -> int | None:
+        return self.entity.id if self.entity is not None else None
 
     @property
     def member_id(self) -> int:
@@ -82,7 +87,7 @@ async def load_acting(session: AsyncSession, actor: Actor, op: Op) -> Acting:
             select(Membership, Member, Mesa, Entity)
             .join(Member, col(Member.id) == Membership.member_id)
             .join(Mesa, col(Mesa.id) == Membership.mesa_id)
-            .outerjoin(Entity, col(Entity.id) == Member.entity_id)
+            .outerjoin(Entity, col(Entity.id) == Membership.entity_id)
             .where(Membership.member_id == actor.member_id)
             .where(Membership.mesa_id == actor.mesa_id)
             .where(col(Membership.active).is_(True))
@@ -94,6 +99,27 @@ async def load_acting(session: AsyncSession, actor: Actor, op: Op) -> Acting:
     role = Role(membership.role)
     require(role, op)
     return Acting(member=member, mesa=mesa, role=role, entity=entity)
+
+
+def handle_of(text: str) -> str:
+    """A handle as people type it: "@Jorge", "jorge " and "JORGE" are one person."""
+    return text.strip().lstrip("@").lower()
+
+
+async def member_in_mesa(
+    session: AsyncSession, mesa_id: int, name: str
+) -> tuple[Member, Membership] | None:
+    """A member of the mesa by handle, with their active membership there; None for
+    someone unknown, pending approval or removed."""
+    row = (
+        await session.exec(
+            select(Member, Membership)
+            .join(Membership, col(Membership.member_id) == Member.id)
+            .where(Membership.mesa_id == mesa_id, Member.handle == handle_of(name))
+            .where(col(Membership.active).is_(True))
+        )
+    ).first()
+    return (row[0], row[1]) if row is not None else None
 
 
 def locked(query: SelectOfScalar[T]) -> SelectOfScalar[T]:

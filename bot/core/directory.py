@@ -29,32 +29,40 @@ _OPEN_FOR_OVERDUE = (ActionStatus.CONFIRMED, ActionStatus.BLOCKED, ActionStatus.
 
 
 class Directory:
-    def __init__(self, members: dict[int, Member], entities: dict[int, Entity]) -> None:
+    def __init__(self, members: dict[int, Member], entities: dict[int, Entity],
+                 speaks_for: dict[int, int | None]) -> None:
         self.members = members
         self.entities = entities
+        #: member id -> the entity they speak for in this mesa (it is the membership's).
+        self.speaks_for = speaks_for
         self._bottleneck_numbers: dict[int, int] = {}
 
     @classmethod
     async def load(cls, session: AsyncSession, mesa_id: int) -> Directory:
-        members = (
+        """Everyone who ever had a role in the mesa (removed people still sign history)."""
+        rows = (
             await session.exec(
-                select(Member)
+                select(Member, Membership.entity_id)
                 .join(Membership, col(Membership.member_id) == Member.id)
                 .where(Membership.mesa_id == mesa_id)
             )
         ).all()
         entities = (await session.exec(select(Entity))).all()
         return cls(
-            {m.id: m for m in members if m.id is not None},
+            {m.id: m for m, _ in rows if m.id is not None},
             {e.id: e for e in entities if e.id is not None},
+            {m.id: entity_id for m, entity_id in rows if m.id is not None},
         )
 
     @classmethod
     def of_actor(cls, member: Member, entity: Entity | None) -> Directory:
         """Enough to name the actor alone, without loading the whole mesa."""
+        if member.id is None:
+            return cls({}, {}, {})
         return cls(
-            {member.id: member} if member.id is not None else {},
+            {member.id: member},
             {entity.id: entity} if entity is not None and entity.id is not None else {},
+            {member.id: entity.id if entity is not None else None},
         )
 
     def entity_name(self, entity_id: int | None) -> str | None:
@@ -68,7 +76,7 @@ class Directory:
         member = self.members.get(member_id)
         if member is None:
             return Person(name="?")
-        return Person(name=member.name, entity=self.entity_name(member.entity_id))
+        return Person(name=member.name, entity=self.entity_name(self.speaks_for.get(member_id)))
 
     def bottleneck(self, row: Bottleneck, duplicate_of: int | None = None) -> BottleneckView:
         reporter = self.person(row.reporter_id)

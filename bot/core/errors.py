@@ -25,6 +25,24 @@ class NotAMember(DomainError):
     code = "not_a_member"
 
 
+class AwaitingApproval(DomainError):
+    """The person's role in this mesa waits for a coordinator's approval."""
+
+    code = "awaiting_approval"
+
+
+class EntityRequired(DomainError):
+    """An official speaks for a public entity; a private representative never for one."""
+
+    code = "entity_required"
+
+
+class LastCoordinator(DomainError):
+    """Removing the last coordinator would leave nobody to run the mesa from chat."""
+
+    code = "last_coordinator"
+
+
 class UnknownMember(DomainError):
     code = "unknown_member"
 

@@ -14,9 +14,10 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core import audit
-from bot.core.context import Actor, UseCases, find_entity, load_acting, locked
+from bot.core.context import Actor, UseCases, find_entity, handle_of, load_acting, locked
 from bot.core.enums import Audience, Role
 from bot.core.errors import BadValue, InvitationInvalid, NothingToApprove, UnknownMember
+from bot.core.members import check_role_entity, membership_state
 from bot.core.notices import notify
 from bot.core.permissions import Op
 from bot.core.text import fold
@@ -46,8 +47,13 @@ class Joined:
     mesa_name: str
     role: str
     entity: str | None
-    pending: bool
-    """True while the role waits for a coordinator's approval."""
+    status: str
+    """"active" (acts now), "pending" (waits for a coordinator's approval) or
+    "unchanged" (they already hold that role, or one the invitation must not replace)."""
+
+    @property
+    def pending(self) -> bool:
+        return self.status == "pending"
 
 
 @dataclass(frozen=True)
@@ -72,7 +78,8 @@ class Invitations(UseCases):
         self, *, actor: Actor, role: str, entity: str | None = None, uses: int = 1,
         source: str = "",
     ) -> Invited:
-        """A coordinator invites people to their mesa in a role; officials need an entity."""
+        """A coordinator invites people to their mesa in a role; officials need a public
+        entity, and a private representative's invitation cannot name one."""
         try:
             wanted = Role(role)
         except ValueError:
@@ -84,8 +91,7 @@ class Invitations(UseCases):
         async with self.db.write() as s:
             acting = await load_acting(s, actor, Op.INVITE)
             entity_row = await find_entity(s, entity) if entity else None
-            if wanted is Role.PUBLIC_OFFICIAL and (entity_row is None or not entity_row.is_public):
-                raise BadValue(field="entity", value=entity or "", allowed=["SERFOR", "…"])
+            check_role_entity(wanted, entity_row)
             row = Invitation(
                 code_hash=_hash(code), mesa_id=acting.mesa_id, role=wanted.value,
                 entity_id=entity_row.id if entity_row else None,
@@ -105,8 +111,11 @@ class Invitations(UseCases):
         self, *, code: str, name: str, language: str, telegram_user_id: int | None = None,
         slack_user_id: str | None = None, source: str = "",
     ) -> Joined:
-        """Join with a code: the person becomes a member (or is recognised as one) and
-        gets the role, at once or once a coordinator approves it."""
+        """Join with a code. What the invitation offers takes effect at once only for a
+        newcomer in a role that speaks for no institution; anything else (an official's or
+        coordinator's role, a change to someone's role or entity) waits for a coordinator
+        of this mesa, and an invitation never lowers or replaces a role already held.
+        Nothing outside the inviting mesa changes."""
         now = self.clock.now()
         async with self.db.write() as s:
             invitation = (await s.exec(
@@ -125,70 +134,106 @@ class Invitations(UseCases):
             if member is None:
                 member = Member(
                     handle=await _unique_handle(s, name), name=name.strip()[:120] or "?",
-                    entity_id=invitation.entity_id, language=language if language in
-                    ("es", "en") else "es", telegram_user_id=telegram_user_id,
-                    slack_user_id=slack_user_id, created_at=now,
+                    language=language if language in ("es", "en") else "es",
+                    telegram_user_id=telegram_user_id, slack_user_id=slack_user_id,
+                    created_at=now,
                 )
                 s.add(member)
                 await s.flush()
-            elif invitation.entity_id is not None:
-                member.entity_id = invitation.entity_id
-                s.add(member)
             assert member.id is not None and mesa.id is not None
             role = Role(invitation.role)
-            pending = role in NEEDS_APPROVAL
-            membership = (await s.exec(
+            entity = await s.get(Entity, invitation.entity_id) if invitation.entity_id else None
+            membership = (await s.exec(locked(
                 select(Membership).where(Membership.mesa_id == mesa.id,
                                          Membership.member_id == member.id)
-            )).first()
+            ))).first()
+            if membership is not None and membership.removed_at is not None:
+                await s.delete(membership)  # someone taken out comes back as a newcomer
+                await s.flush()
+                membership = None
+            before = await membership_state(s, membership)
+            status = _outcome(membership, role, invitation.entity_id)
+            if status == "unchanged":
+                assert membership is not None
+                held = await s.get(Entity, membership.entity_id) if membership.entity_id \
+                    else None
+                return Joined(mesa.name, membership.role, held.name if held else None, status)
             if membership is None:
-                membership = Membership(mesa_id=mesa.id, member_id=member.id, role=role.value,
-                                        active=not pending, created_at=now)
-            else:  # a new role for someone already in the mesa: same rule as for newcomers
-                membership.role, membership.active = role.value, not pending
+                membership = Membership(
+                    mesa_id=mesa.id, member_id=member.id, role=role.value,
+                    entity_id=invitation.entity_id, active=status == "active", created_at=now,
+                )
+            if status != "active":  # a request: what the membership has stays as it is
+                membership.pending_role = role.value
+                membership.pending_entity_id = invitation.entity_id
             s.add(membership)
             invitation.uses += 1
             s.add(invitation)
-            entity = await s.get(Entity, member.entity_id) if member.entity_id else None
             await audit.record(
                 s, at=now, mesa_id=mesa.id, actor_id=member.id, kind="invitation.accepted",
-                subject=member.handle, source=source,
-                after={"role": role.value, "pending": pending,
-                       "entity": entity.name if entity else None},
+                subject=member.handle, source=source, before=before,
+                after=await membership_state(s, membership),
             )
-            if pending:
+            if status != "active":
+                current = before if before and before["active"] else None
                 notify(s, at=now, source=source, mesa_id=mesa.id, audience=Audience.TEAM,
-                       kind="role_to_approve",
+                       kind="role_to_approve" if current is None else "role_change_to_approve",
                        params={"name": member.name, "handle": member.handle,
-                               "role": role.value, "entity": entity.name if entity else None})
-            return Joined(mesa.name, role.value, entity.name if entity else None, pending)
+                               "role": role.value, "entity": entity.name if entity else None,
+                               "current_role": current["role"] if current else None,
+                               "current_entity": current["entity"] if current else None})
+            return Joined(mesa.name, role.value, entity.name if entity else None, status)
 
     async def approve(self, *, actor: Actor, handle: str, source: str = "") -> Approved:
-        """A coordinator lets a pending official or coordinator act in their role."""
+        """A coordinator lets a pending request take effect, in this mesa only."""
         now = self.clock.now()
         async with self.db.write() as s:
             acting = await load_acting(s, actor, Op.INVITE)
-            member = (await s.exec(
-                select(Member).where(Member.handle == handle.strip().lstrip("@").lower())
-            )).first()
+            member = (await s.exec(select(Member).where(Member.handle == handle_of(handle)))
+                      ).first()
             if member is None:
                 raise UnknownMember(name=handle[:40])
-            membership = (await s.exec(
+            membership = (await s.exec(locked(
                 select(Membership).where(Membership.mesa_id == acting.mesa_id,
                                          Membership.member_id == member.id,
-                                         col(Membership.active).is_(False))
-            )).first()
-            if membership is None:
+                                         col(Membership.pending_role).is_not(None))
+            ))).first()
+            if membership is None or membership.pending_role is None:
                 raise NothingToApprove(name=member.name)
+            before = await membership_state(s, membership)
+            membership.role = membership.pending_role
+            membership.entity_id = membership.pending_entity_id
+            membership.pending_role = membership.pending_entity_id = None
             membership.active = True
             s.add(membership)
-            entity = await s.get(Entity, member.entity_id) if member.entity_id else None
+            entity = await s.get(Entity, membership.entity_id) if membership.entity_id else None
             await audit.record(
                 s, at=now, mesa_id=acting.mesa_id, actor_id=acting.member_id,
                 kind="membership.approved", subject=member.handle, source=source,
-                after={"role": membership.role},
+                before=before, after=await membership_state(s, membership),
             )
             notify(s, at=now, source=source, mesa_id=acting.mesa_id, audience=Audience.MEMBER,
                    member_id=member.id, kind="role_approved",
-                   params={"role": membership.role, "mesa": acting.mesa.name})
+                   params={"role": membership.role, "mesa": acting.mesa.name,
+                           "entity": entity.name if entity else None})
             return Approved(member.name, membership.role, entity.name if entity else None)
+
+
+def _outcome(membership: Membership | None, role: Role, entity_id: int | None) -> str:
+    """What opening an invitation does: "active" (a newcomer in a role that needs no
+    approval), "pending" (waits for a coordinator) or "unchanged"."""
+    if membership is None:
+        return "pending" if role in NEEDS_APPROVAL else "active"
+    if not membership.active:  # still waiting: the newest request replaces the old one
+        return "pending"
+    same_entity = entity_id is None or entity_id == membership.entity_id
+    lower = _RANK[role] <= _RANK[Role(membership.role)]
+    if same_entity and lower:
+        return "unchanged"  # never lowers or replaces what they hold
+    return "pending"
+
+
+#: How much a role may do, to tell a step up (asked for, approved) from a step down
+#: (an invitation never takes someone down).
+_RANK = {Role.OBSERVER: 0, Role.HIGH_LEVEL: 1, Role.PRIVATE_REP: 1, Role.PUBLIC_OFFICIAL: 2,
+         Role.COORDINATOR: 3}

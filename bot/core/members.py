@@ -12,14 +12,24 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core import audit
-from bot.core.context import Actor, UseCases, find_entity, load_acting
+from bot.core.context import (
+    Actor,
+    UseCases,
+    find_entity,
+    handle_of,
+    load_acting,
+    locked,
+)
 from bot.core.enums import Cadence, MesaKind, Role
 from bot.core.errors import (
+    AwaitingApproval,
     BadValue,
     ChooseMesa,
     Conflict,
+    EntityRequired,
     NotAMember,
     UnknownMember,
     UnknownMesa,
@@ -51,10 +61,17 @@ class Identity:
     language_chosen: bool
     mesas: list[MesaChoice]
     current_mesa: str | None = None
+    #: Mesas where a role they asked for waits for a coordinator: (slug, name).
+    pending: tuple[tuple[str, str], ...] = ()
 
     def mesa(self, slug: str | None = None) -> MesaChoice:
         """The named mesa, or the only one they belong to."""
+        waiting = dict(self.pending)
+        if slug is not None and slug in waiting and all(c.slug != slug for c in self.mesas):
+            raise AwaitingApproval(mesa=waiting[slug])
         if not self.mesas:
+            if slug is None and len(waiting) == 1:
+                raise AwaitingApproval(mesa=next(iter(waiting.values())))
             raise NotAMember()
         if slug is None and len(self.mesas) == 1:
             return self.mesas[0]
@@ -68,6 +85,32 @@ class Identity:
 
     def actor(self, slug: str | None = None) -> Actor:
         return Actor(member_id=self.member_id, mesa_id=self.mesa(slug).mesa_id)
+
+
+def check_role_entity(role: Role, entity: Entity | None) -> None:
+    """Who speaks for whom: an official for a public entity, a private representative
+    never for one (else "representante SERFOR" would make SERFOR people unapproved)."""
+    if role is Role.PUBLIC_OFFICIAL and (entity is None or not entity.is_public):
+        raise EntityRequired(role=role.value, entity=entity.name if entity else None)
+    if role is Role.PRIVATE_REP and entity is not None and entity.is_public:
+        raise EntityRequired(role=role.value, entity=entity.name)
+
+
+async def membership_state(
+    session: AsyncSession, membership: Membership | None
+) -> dict[str, object] | None:
+    """A membership as the audit trail and the approval notice describe it."""
+    if membership is None:
+        return None
+    names = {e.id: e.name for e in (await session.exec(select(Entity))).all()}
+    return {
+        "role": membership.role, "active": membership.active,
+        "entity": names.get(membership.entity_id) if membership.entity_id else None,
+        "pending_role": membership.pending_role,
+        "pending_entity": names.get(membership.pending_entity_id)
+        if membership.pending_entity_id else None,
+        "removed": membership.removed_at is not None,
+    }
 
 
 def _choice(value: str, allowed: type[Role] | type[MesaKind] | type[Cadence], field: str) -> str:
@@ -132,10 +175,11 @@ class Members(UseCases):
         return mesa.slug
 
     async def add_member(
-        self, *, handle: str, name: str, entity: str | None = None, language: str = "es",
+        self, *, handle: str, name: str, language: str = "es",
         telegram_user_id: int | None = None, slack_user_id: str | None = None,
     ) -> str:
-        handle = handle.strip().lstrip("@").lower()
+        """A person the bot knows; they act nowhere until given a role in a mesa."""
+        handle = handle_of(handle)
         if not _HANDLE.match(handle):
             raise BadValue(field="handle", value=handle, allowed=["a-z 0-9 _ . -"])
         if language not in LANGUAGES:
@@ -143,10 +187,8 @@ class Members(UseCases):
         now = self.clock.now()
         try:
             async with self.db.write() as s:
-                entity_row = await find_entity(s, entity) if entity else None
                 member = Member(
-                    handle=handle, name=name.strip(),
-                    entity_id=entity_row.id if entity_row else None, language=language,
+                    handle=handle, name=name.strip(), language=language,
                     telegram_user_id=telegram_user_id, slack_user_id=slack_user_id,
                     created_at=now,
                 )
@@ -155,8 +197,8 @@ class Members(UseCases):
                 await audit.record(
                     s, at=now, mesa_id=None, actor_id=None, kind="member.created",
                     subject=handle, source="cli",
-                    after={"name": member.name, "entity": entity_row.name if entity_row else None,
-                           "telegram_user_id": telegram_user_id, "slack_user_id": slack_user_id},
+                    after={"name": member.name, "telegram_user_id": telegram_user_id,
+                           "slack_user_id": slack_user_id},
                 )
         except IntegrityError:
             raise Conflict(what="member", name=handle) from None
@@ -171,7 +213,7 @@ class Members(UseCases):
         try:
             async with self.db.write() as s:
                 member = (await s.exec(
-                    select(Member).where(Member.handle == handle.strip().lstrip("@").lower())
+                    select(Member).where(Member.handle == handle_of(handle))
                 )).first()
                 if member is None:
                     raise UnknownMember(name=handle)
@@ -192,33 +234,68 @@ class Members(UseCases):
         except IntegrityError:
             raise Conflict(what="account", name=str(telegram_user_id or slack_user_id)) from None
 
-    async def grant_role(self, *, mesa: str, handle: str, role: str) -> None:
-        """Give a member a role in a mesa (or change the one they have)."""
+    async def grant_role(
+        self, *, mesa: str, handle: str, role: str, entity: str | None = None
+    ) -> None:
+        """An administrator gives a member a role in a mesa, speaking for ``entity`` there
+        (or changes the ones they have); any request waiting for approval is settled."""
         role = _choice(role, Role, "role")
         now = self.clock.now()
         async with self.db.write() as s:
             mesa_row = (await s.exec(select(Mesa).where(Mesa.slug == mesa.lower()))).first()
             if mesa_row is None or mesa_row.id is None:
                 raise UnknownMesa(slug=mesa)
-            member = (await s.exec(select(Member).where(Member.handle == handle.lower()))).first()
+            member = (await s.exec(select(Member).where(Member.handle == handle_of(handle)))
+                      ).first()
             if member is None or member.id is None:
                 raise UnknownMember(name=handle)
             membership = (await s.exec(
-                select(Membership).where(
+                locked(select(Membership).where(
                     Membership.mesa_id == mesa_row.id, Membership.member_id == member.id
-                )
+                ))
             )).first()
-            before = {"role": membership.role, "active": membership.active} if membership else None
+            entity_row = await find_entity(s, entity) if entity else None
+            if entity_row is None and membership is not None and membership.entity_id:
+                entity_row = await s.get(Entity, membership.entity_id)
+            check_role_entity(Role(role), entity_row)
+            before = await membership_state(s, membership)
             if membership is None:
                 membership = Membership(
                     mesa_id=mesa_row.id, member_id=member.id, role=role, created_at=now
                 )
             membership.role, membership.active = role, True
+            membership.entity_id = entity_row.id if entity_row else None
+            membership.pending_role = membership.pending_entity_id = None
+            membership.removed_at = None
             s.add(membership)
             await audit.record(
                 s, at=now, mesa_id=mesa_row.id, actor_id=None, kind="membership.granted",
                 subject=member.handle, source="cli", before=before,
-                after={"role": role, "active": True},
+                after={"role": role, "entity": entity_row.name if entity_row else None,
+                       "active": True},
+            )
+
+    async def unlink(self, *, handle: str, telegram: bool = True, slack: bool = True) -> None:
+        """Forget a member's chat accounts: from that moment the bot does not know who
+        writes from them (an account lost, a phone handed on)."""
+        now = self.clock.now()
+        async with self.db.write() as s:
+            member = (await s.exec(select(Member).where(Member.handle == handle_of(handle)))
+                      ).first()
+            if member is None:
+                raise UnknownMember(name=handle[:40])
+            before = {"telegram_user_id": member.telegram_user_id,
+                      "slack_user_id": member.slack_user_id}
+            if telegram:
+                member.telegram_user_id = None
+            if slack:
+                member.slack_user_id = None
+            s.add(member)
+            await audit.record(
+                s, at=now, mesa_id=None, actor_id=None, kind="member.unlinked",
+                subject=member.handle, source="cli", before=before,
+                after={"telegram_user_id": member.telegram_user_id,
+                       "slack_user_id": member.slack_user_id},
             )
 
     async def identify(
@@ -229,7 +306,7 @@ class Members(UseCases):
         async with self.db.read() as s:
             query = select(Member)
             if handle is not None:
-                query = query.where(Member.handle == handle.strip().lstrip("@").lower())
+                query = query.where(Member.handle == handle_of(handle))
             elif telegram_user_id is not None:
                 query = query.where(Member.telegram_user_id == telegram_user_id)
             elif slack_user_id is not None:
@@ -239,21 +316,23 @@ class Members(UseCases):
             member = (await s.exec(query)).first()
             if member is None or member.id is None:
                 raise UnknownMember(name=handle or "")
-            rows = await s.exec(
+            rows = (await s.exec(
                 select(Membership, Mesa)
                 .join(Mesa, col(Mesa.id) == Membership.mesa_id)
-                .where(Membership.member_id == member.id, col(Membership.active).is_(True))
+                .where(Membership.member_id == member.id)
                 .order_by(col(Mesa.slug))
-            )
+            )).all()
             choices = [
                 MesaChoice(mesa_id=mesa.id, slug=mesa.slug, name=mesa.name, role=ms.role,
                            timezone=mesa.timezone)
-                for ms, mesa in rows if mesa.id is not None
+                for ms, mesa in rows if mesa.id is not None and ms.active
             ]
+            pending = tuple((mesa.slug, mesa.name) for ms, mesa in rows
+                            if not ms.active and ms.pending_role is not None)
             current = next((c.slug for c in choices if c.mesa_id == member.current_mesa_id), None)
             return Identity(member_id=member.id, handle=member.handle, name=member.name,
                             language=member.language, language_chosen=member.language_chosen,
-                            mesas=choices, current_mesa=current)
+                            mesas=choices, current_mesa=current, pending=pending)
 
     async def set_language(self, *, actor: Actor, language: str, source: str = "") -> str:
         language = language.strip().lower()[:5]

@@ -29,10 +29,13 @@ class Op(StrEnum):
     COMPILE_AGENDA = "compile_agenda"
     LINK_CHAT = "link_chat"
     INVITE = "invite"
+    REMOVE_MEMBER = "remove_member"
 
 
 _ALL = frozenset(Role)
 _PARTICIPANTS = frozenset({Role.PRIVATE_REP, Role.PUBLIC_OFFICIAL, Role.COORDINATOR})
+#: Roles that may own an action.
+PARTICIPANTS = _PARTICIPANTS
 _TEAM = frozenset({Role.COORDINATOR})
 
 ALLOWED: dict[Op, frozenset[Role]] = {
@@ -49,12 +52,15 @@ ALLOWED: dict[Op, frozenset[Role]] = {
     Op.CONFIRM: _PARTICIPANTS,
     Op.ASSIGN: _TEAM,
     Op.POST_PROGRESS: _PARTICIPANTS | {Role.HIGH_LEVEL},
-    # Owner, an official of the owner's entity, or a coordinator (checked in the use case).
+    # Owner, an official of the owner's entity, or a coordinator (checked in the use case);
+    # handing an action over to someone else is such an update.
     Op.UPDATE_ACTION: _PARTICIPANTS,
     Op.SCHEDULE_SESSION: _TEAM,
     Op.COMPILE_AGENDA: _ALL,
     Op.LINK_CHAT: _TEAM,
     Op.INVITE: _TEAM,
+    # Taking someone out of the mesa; approving a role or entity change is INVITE.
+    Op.REMOVE_MEMBER: _TEAM,
 }
 
 

@@ -9,6 +9,7 @@ from bot.core.agenda import Agendas
 from bot.core.bottlenecks import Bottlenecks
 from bot.core.chats import Chats
 from bot.core.clock import Clock
+from bot.core.departures import Departures
 from bot.core.invitations import Invitations
 from bot.core.members import Members
 from bot.core.notices import Outbox
@@ -32,6 +33,7 @@ class Services:
     outbox: Outbox
     chats: Chats
     invitations: Invitations
+    departures: Departures
 
     @classmethod
     def build(cls, *, db: Database, clock: Clock) -> Services:
@@ -48,4 +50,5 @@ class Services:
             outbox=Outbox(db=db, clock=clock),
             chats=Chats(db=db, clock=clock),
             invitations=Invitations(db=db, clock=clock),
+            departures=Departures(db=db, clock=clock),
         )

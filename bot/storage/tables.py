@@ -56,12 +56,12 @@ class Mesa(SQLModel, table=True):
 
 
 class Member(SQLModel, table=True):
-    """A person, whichever chat platforms they use."""
+    """A person, whichever chat platforms they use. Whom they speak for is not here but
+    on each :class:`Membership`: an approval in one mesa must change nothing in another."""
 
     id: int | None = Field(default=None, primary_key=True)
     handle: str = Field(max_length=40, unique=True)
     name: str = Field(max_length=120)
-    entity_id: int | None = Field(default=None, foreign_key="entity.id")
     language: str = Field(default="es", max_length=5)
     #: Set once the member picks a language with /idioma; until then a face may use the
     #: language of the member's app (Telegram's ``language_code``).
@@ -74,7 +74,14 @@ class Member(SQLModel, table=True):
 
 
 class Membership(SQLModel, table=True):
-    """A member's role in one mesa; a member sees only the mesas they have one in."""
+    """A member's role in one mesa, and the entity they speak for there; a member sees
+    only the mesas they have an active role in.
+
+    A role or entity someone asked for (by opening an invitation) waits in ``pending_*``
+    until a coordinator of this mesa approves it; until then the membership keeps what
+    it had (or, for a newcomer, is not active). ``removed_at`` is set when a coordinator
+    or an administrator takes someone out: the row stays, so history still names them.
+    """
 
     __table_args__ = (UniqueConstraint("mesa_id", "member_id"),)
 
@@ -82,8 +89,12 @@ class Membership(SQLModel, table=True):
     mesa_id: int = Field(foreign_key="mesa.id", index=True)
     member_id: int = Field(foreign_key="member.id", index=True)
     role: str = Field(max_length=20)
+    entity_id: int | None = Field(default=None, foreign_key="entity.id")
     active: bool = Field(default=True)
+    pending_role: str | None = Field(default=None, max_length=20)
+    pending_entity_id: int | None = Field(default=None, foreign_key="entity.id")
     created_at: datetime = Field(sa_type=UTCDateTime)
+    removed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class Bottleneck(SQLModel, table=True):

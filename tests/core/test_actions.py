@@ -88,8 +88,9 @@ async def test_twenty_members_claim_at_once_and_exactly_one_owns_it(
     claimants: list[Actor] = []
     for i in range(20):
         handle = f"socio{i}"
-        await services.members.add_member(handle=handle, name=f"Socio {i}", entity="APFU")
-        await services.members.grant_role(mesa="forestal", handle=handle, role="private_rep")
+        await services.members.add_member(handle=handle, name=f"Socio {i}")
+        await services.members.grant_role(mesa="forestal", handle=handle, role="private_rep",
+                                          entity="APFU")
         claimants.append((await services.members.identify(handle=handle)).actor())
 
     results = await asyncio.gather(

@@ -132,7 +132,8 @@ async def test_the_console_reads_standard_input(services: Services, cast: Cast) 
 async def test_a_member_of_two_mesas_is_asked_which(
     console: Console, services: Services
 ) -> None:
-    await services.members.grant_role(mesa="acuicola", handle="jorge", role="public_official")
+    await services.members.grant_role(mesa="acuicola", handle="jorge", role="public_official",
+                                          entity="SERFOR")
     asked = await say(console, "jorge", "/matriz")
     assert "varias mesas: acuicola (Mesa Acuícola), forestal (Mesa Forestal)" in asked
     chosen = render(await console.say("jorge", "/matriz", mesa="acuicola"))

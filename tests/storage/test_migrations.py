@@ -82,3 +82,39 @@ async def test_upgrade_keeps_existing_members(tmp_path: Path) -> None:
         assert tuple(row) == ("María Quispe", False)
     finally:
         await db.dispose()
+
+
+async def test_upgrade_moves_each_persons_entity_onto_their_memberships(tmp_path: Path) -> None:
+    """Whom someone speaks for moved from the person to each mesa they sit in; a pending
+    role of the old kind (an inactive membership) becomes a request to approve."""
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'old.db'}")
+    try:
+        await upgrade(db, "0004")
+        async with db.engine.begin() as connection:
+            for sql in (
+                "INSERT INTO entity (id, name, full_name, is_public) VALUES (1, 'SERFOR', '', 1)",
+                "INSERT INTO mesa (id, slug, name, kind, region, timezone, country, language, "
+                "cadence, status, priority_limit, next_bottleneck_no, next_action_no, "
+                "next_session_no, created_at) VALUES (1, 'forestal', 'Mesa Forestal', "
+                "'sector', '', 'America/Lima', 'PE', 'es', 'weekly', 'active', 4, 1, 1, 1, "
+                "'2027-01-11 14:00:00')",
+                "INSERT INTO member (id, handle, name, entity_id, language, language_chosen, "
+                "created_at) VALUES (1, 'jorge', 'Jorge', 1, 'es', 0, '2027-01-11 14:00:00')",
+                "INSERT INTO member (id, handle, name, entity_id, language, language_chosen, "
+                "created_at) VALUES (2, 'carla', 'Carla', 1, 'es', 0, '2027-01-11 14:00:00')",
+                "INSERT INTO membership (mesa_id, member_id, role, active, created_at) "
+                "VALUES (1, 1, 'public_official', 1, '2027-01-11 14:00:00')",
+                "INSERT INTO membership (mesa_id, member_id, role, active, created_at) "
+                "VALUES (1, 2, 'public_official', 0, '2027-01-11 14:00:00')",
+            ):
+                await connection.execute(text(sql))
+        await upgrade(db)
+        async with db.engine.connect() as connection:
+            rows = (await connection.execute(text(
+                "SELECT member_id, entity_id, active, pending_role, pending_entity_id "
+                "FROM membership ORDER BY member_id"
+            ))).all()
+        assert [tuple(r) for r in rows] == [
+            (1, 1, True, None, None), (2, 1, False, "public_official", 1)]
+    finally:
+        await db.dispose()

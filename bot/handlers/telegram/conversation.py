@@ -60,7 +60,8 @@ class Steps:
     async def ask_title(self, update: Update, context: Context) -> int:
         message = update.effective_message
         assert message is not None and message.text is not None
-        if await self.listeners.admit(update, message.text) is None:
+        if isinstance(await self.listeners.admit(update, message.text), str):
+            await self.listeners.run(update, message.text)  # says why not, as typed
             return ConversationHandler.END
         await self._ask(update, "conversation.title")
         return TITLE

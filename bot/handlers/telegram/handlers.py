@@ -11,6 +11,7 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from telegram import Update
+from telegram.error import Forbidden as TelegramForbidden
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -108,51 +109,72 @@ class Listeners:
             return  # conversation among people in a group is not for the bot
         await self.run(update, text, mesa=mesa)
 
-    async def admit(self, update: Update, text: str) -> tuple[ChatRef, str | None, Identity] | None:
-        """Who writes, where, and for which mesa; or None once they were told why not (a
-        group not linked to a mesa, a person not in any)."""
+    async def admit(self, update: Update, text: str) -> tuple[ChatRef, str | None, Identity] | str:
+        """Who writes, where, and for which mesa; or the catalog key of why not (a group
+        not linked to a mesa, a person not in any). Typed and pressed input both pass
+        here, so a button cannot do in a group what typing there may not."""
         user = update.effective_user
         assert user is not None
         chat, mesa, unlinked = await self._where(update)
-        lang = lang_of(user.language_code)
         word, _ = split_command(text)
         command = find(word) if word else None
         if unlinked and (command is None or command.name not in ("link", "help", "mesa")):
-            if command is not None:
-                await self.face.send(int(chat.chat_id), _notice(lang, "telegram.not_linked"))
-            return None
+            return "telegram.not_linked"
         identity = await self._identity(user.id)
         if identity is None:
-            await self.face.send(int(chat.chat_id), _notice(lang, "telegram.unknown_person"))
-            return None
+            return "telegram.unknown_person"
         return chat, mesa, identity
 
     async def run(self, update: Update, text: str, *, mesa: str | None = None) -> None:
         """Answer ``text`` as a command from the update's sender, in the update's chat."""
         admitted = await self.admit(update, text)
-        message = update.effective_message
-        if admitted is None or message is None:
+        message, user = update.effective_message, update.effective_user
+        if message is None or user is None:
+            return
+        if isinstance(admitted, str):
+            word, _ = split_command(text)
+            known = word is not None and find(word) is not None
+            if known or admitted != "telegram.not_linked":  # a group's own talk: silence
+                await self.face.send(message.chat_id,
+                                     _notice(lang_of(user.language_code), admitted))
             return
         chat, linked_mesa, identity = admitted
         mesa = mesa or linked_mesa
         reply = await self._answer(identity, text, update, chat, mesa,
                                    f"telegram:{chat.chat_id}:{message.message_id}")
         if reply is not None:
-            await self.face.send(int(chat.chat_id), reply,
-                                 mesa_id=_mesa_id(identity, mesa))
+            await self.deliver(update, chat, reply, _mesa_id(identity, mesa))
+
+    async def deliver(self, update: Update, chat: ChatRef, reply: Reply,
+                      mesa_id: int | None) -> None:
+        """Send a reply where it was asked; its private part to the asker's own chat."""
+        if not chat.is_private or reply.private is None:
+            await self.face.send(int(chat.chat_id), reply, mesa_id=mesa_id)
+        if reply.private is None:
+            return
+        user = update.effective_user
+        assert user is not None
+        if chat.is_private:
+            await self.face.send(int(chat.chat_id), reply.private, mesa_id=mesa_id)
+            return
+        try:
+            await self.face.send(user.id, reply.private, mesa_id=mesa_id)
+        except TelegramForbidden:  # they never opened a chat with the bot
+            say = Presenter(lang_of(user.language_code), DEFAULT_TZ)
+            await self.face.send(int(chat.chat_id), Reply().add(
+                say.t("private.unreachable", name=user.first_name), Style.ERROR))
 
     async def button(self, update: Update, context: Context) -> None:
         """A button press: the command it carries, on behalf of whoever pressed it."""
         query = update.callback_query
         if query is None or query.data is None or query.message is None:
             return
-        chat, mesa, _ = await self._where(update)
-        presser = query.from_user
-        identity = await self._identity(presser.id)
-        if identity is None:
-            await query.answer(t(lang_of(presser.language_code), "telegram.unknown_person"),
+        admitted = await self.admit(update, query.data)
+        if isinstance(admitted, str):
+            await query.answer(t(lang_of(query.from_user.language_code), admitted)[:200],
                                show_alert=True)
             return
+        chat, mesa, identity = admitted
         reply = await self._answer(identity, query.data, update, chat, mesa,
                                    f"telegram:{chat.chat_id}:button:{query.id}")
         if reply is None:
@@ -160,13 +182,14 @@ class Listeners:
         if reply.is_error:
             text = " ".join(line.text for line in reply.lines if line.style is Style.ERROR)
             await query.answer(text[:200], show_alert=True)
-            if not reply.buttons:
+            if not reply.buttons and reply.private is None:
                 return
         else:
             await query.answer()
-        if reply.replaces and await self.face.replace(query.message, reply):
+        if reply.replaces and reply.private is None \
+                and await self.face.replace(query.message, reply):
             return
-        await self.face.send(int(chat.chat_id), reply, mesa_id=_mesa_id(identity, mesa))
+        await self.deliver(update, chat, reply, _mesa_id(identity, mesa))
 
     async def start(self, update: Update, context: Context) -> None:
         """``/start``: what the bot is and how to join; ``/start <code>`` joins a mesa."""

@@ -111,7 +111,7 @@ async def test_a_member_of_two_mesas_chooses_with_buttons_in_private(
     fake: FakeTelegram, face: TelegramFace, people: dict[str, Any]
 ) -> None:
     await face.services.members.grant_role(mesa="acuicola", handle="jorge",
-                                           role="public_official")
+                                           role="public_official", entity="SERFOR")
     chat = fake.private(people["jorge"])
     fake.type(people["jorge"], chat, "/matriz")
     asked = await fake.wait_for_text(chat["id"], "varias mesas")

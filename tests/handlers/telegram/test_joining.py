@@ -14,13 +14,22 @@ from tests.telegram_server import FakeTelegram
 CARLA, PEDRO = 2001, 2002
 
 
+LINK = re.compile(r"https://t\.me/mesa_test_bot\?start=([\w-]+)")
+
+
 async def _invite(fake: FakeTelegram, people: dict[str, Any], team: dict[str, Any],
                   words: str) -> str:
-    before = len(fake.sent(TEAM))
+    """Rosa asks for a link in the team's group: the group reads that it was sent, and
+    the link itself arrives in her private chat only."""
+    rosa = TELEGRAM_IDS["rosa"]
+    before, before_private = len(fake.sent(TEAM)), len(fake.sent(rosa))
     fake.type(people["rosa"], team, f"/invitar {words}")
+    await fake.wait_for_messages(rosa, before_private + 1)
     await fake.wait_for_messages(TEAM, before + 1)
-    text = fake.sent(TEAM)[before]["text"]
-    match = re.search(r"https://t\.me/mesa_test_bot\?start=([\w-]+)", text)
+    group = fake.sent(TEAM)[before]["text"]
+    assert "privado" in group and not LINK.search(group), group
+    text = fake.sent(rosa)[before_private]["text"]
+    match = LINK.search(text)
     assert match, text
     return match.group(1)
 
@@ -38,7 +47,7 @@ async def test_an_official_joins_by_link_and_acts_once_approved(
     assert approve["text"] == "Aprobar"
 
     fake.type(carla, fake.private(carla), "/matriz")
-    await fake.wait_for_text(CARLA, "No tiene un rol en esta mesa")
+    await fake.wait_for_text(CARLA, "espera la aprobación de un coordinador")
 
     fake.press(people["maria"], waiting, approve["callback_data"])
     fake.press(people["rosa"], waiting, approve["callback_data"])
