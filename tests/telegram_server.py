@@ -179,6 +179,7 @@ class FakeTelegram:
         return _error(400, "Bad Request: message to edit not found")
 
     async def _api_answerCallbackQuery(self, params: dict[str, Any]) -> Any:
+        self._bot_sent.set()
         return True
 
     # what tests do: people, chats, typing, pressing
@@ -283,6 +284,14 @@ class FakeTelegram:
     def answers(self) -> list[dict[str, Any]]:
         """Every answerCallbackQuery the bot made."""
         return [params for method, params in self.calls if method == "answerCallbackQuery"]
+
+    async def wait_for_answers(self, count: int) -> list[dict[str, Any]]:
+        """The bot's answers to button presses once there are ``count``; fails after 10 s."""
+        async with asyncio.timeout(10):
+            while len(self.answers()) < count:
+                self._bot_sent.clear()
+                await self._bot_sent.wait()
+        return self.answers()
 
     def _chat(self, chat_id: int) -> dict[str, Any]:
         for message in self.messages.get(chat_id, []):
