@@ -36,8 +36,16 @@ class AlreadyDone(Exception):
 def with_each_write(hook: WriteHook) -> Iterator[None]:
     """Run ``hook`` inside every writing transaction opened in this context, just before
     it commits. A face uses it to mark the incoming update done in the same transaction
-    as the update's effects; the hook raises :class:`AlreadyDone` to undo a duplicate."""
-    token = _write_hook.set(hook)
+    as the update's effects; the hook raises :class:`AlreadyDone` to undo a duplicate.
+    Hooks nest: an inner one runs after the ones around it, in the same transaction."""
+    outer = _write_hook.get()
+
+    async def both(session: AsyncSession) -> None:
+        if outer is not None:
+            await outer(session)
+        await hook(session)
+
+    token = _write_hook.set(both)
     try:
         yield
     finally:

@@ -335,3 +335,20 @@ class Invitation(SQLModel, table=True):
     uses: int = Field(default=0)
     created_at: datetime = Field(sa_type=UTCDateTime)
     expires_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class ConversationDraft(SQLModel, table=True):
+    """An unfinished multi-step input (``/problema`` asked in two questions), kept here so
+    a restart or another process carries the conversation on. Old drafts are ignored
+    and purged: a question left unanswered for long is not resumed by surprise."""
+
+    __tablename__ = "conversation_draft"
+    __table_args__ = (UniqueConstraint("platform", "chat_id", "user_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=12)
+    chat_id: str = Field(max_length=40)
+    user_id: str = Field(max_length=40)
+    step: str = Field(max_length=12)
+    title: str = Field(default="", sa_type=Text)
+    updated_at: datetime = Field(sa_type=UTCDateTime)

@@ -1,100 +1,105 @@
 """``/problema`` with no text: a short conversation (the title, then an optional detail),
 for people in the field who would rather answer questions than write a command.
 
-The unfinished draft lives in PTB's ``user_data`` (per chat), the only chat-library
-state the bot keeps; it is dropped by ``/cancelar`` or by finishing. The questions ask
-for a reply (ForceReply), so answers reach the bot in groups with privacy mode on.
+The draft lives in the database (:mod:`bot.storage.drafts`), not in the chat library's
+memory, so the next answer may reach another process or come after a restart; a draft
+left alone for half an hour is forgotten. The questions ask for a reply (ForceReply),
+so answers reach the bot in groups with privacy mode on.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import re
+from typing import TYPE_CHECKING
 
-from telegram import ForceReply, Update
+from sqlmodel.ext.asyncio.session import AsyncSession
+from telegram import ForceReply, Message, Update
 from telegram.constants import ParseMode
-from telegram.ext import ContextTypes, ConversationHandler, MessageHandler, filters
 
 from bot.commands.words import COMMANDS
 from bot.i18n import lang_of, t
+from bot.storage.database import with_each_write
+from bot.storage.drafts import Drafts
 
 if TYPE_CHECKING:
     from bot.handlers.telegram.handlers import Listeners
 
-Context = ContextTypes.DEFAULT_TYPE
-TITLE, DETAIL = range(2)
+TITLE, DETAIL = "title", "detail"
 _WORDS = "|".join(w for c in COMMANDS if c.name == "bottleneck" for w in (c.es, c.en))
-STARTS = filters.Regex(rf"^/({_WORDS})(@\w+)?\s*$")
-FINISH = filters.Regex(r"^/(listo|lista|skip|ok)(@\w+)?\s*$")
-CANCEL = filters.Regex(r"^/(cancelar|cancel)(@\w+)?\s*$")
-ANSWER = filters.TEXT & ~filters.COMMAND
-
-
-def bottleneck_conversation(listeners: Listeners) -> ConversationHandler[Any]:
-    steps = Steps(listeners)
-    return ConversationHandler(
-        entry_points=[MessageHandler(STARTS, steps.ask_title)],
-        states={
-            TITLE: [MessageHandler(ANSWER, steps.got_title)],
-            DETAIL: [MessageHandler(ANSWER, steps.got_detail),
-                     MessageHandler(FINISH, steps.no_detail)],
-        },
-        fallbacks=[MessageHandler(CANCEL, steps.cancel)],
-        per_chat=True,
-        per_user=True,
-    )
+STARTS = re.compile(rf"^/({_WORDS})(@\w+)?\s*$", re.I)
+FINISH = re.compile(r"^/(listo|lista|skip|ok)(@\w+)?\s*$", re.I)
+CANCEL = re.compile(r"^/(cancelar|cancel)(@\w+)?\s*$", re.I)
 
 
 class Steps:
-    def __init__(self, listeners: Listeners) -> None:
+    def __init__(self, listeners: Listeners, drafts: Drafts) -> None:
         self.listeners = listeners
         self.face = listeners.face
+        self.drafts = drafts
 
-    async def _ask(self, update: Update, key: str) -> None:
+    async def handle(self, update: Update, *, answering: bool) -> bool:
+        """Take the message if it belongs to a conversation (starts, answers, finishes or
+        cancels one); False to let it be read as usual. ``answering``: plain text that
+        may answer a question (in a private chat, or a reply to the bot)."""
+        message, user = update.effective_message, update.effective_user
+        if message is None or user is None or message.text is None:
+            return False
+        text = message.text.strip()
+        if STARTS.match(text):
+            return await self._start(update, message)
+        if not (answering or FINISH.match(text) or CANCEL.match(text)):
+            return False
+        chat, who = str(message.chat_id), str(user.id)
+        now = self.face.clock.now()
+        draft = await self.drafts.get(chat, who, now=now)
+        if draft is None:
+            return False
+        if CANCEL.match(text):
+            await self.drafts.drop(chat, who)
+            await self._say(update, "conversation.cancelled", ask=False)
+        elif FINISH.match(text):
+            if draft.step == DETAIL:
+                await self._log(update, draft.title, "")
+            else:
+                await self._say(update, "conversation.title", ask=True)
+        elif text.startswith("/"):
+            return False  # another command: the draft waits for its answer
+        elif draft.step == TITLE:
+            await self.drafts.save(chat, who, step=DETAIL, title=message.text, now=now)
+            await self._say(update, "conversation.detail", ask=True)
+        else:
+            await self._log(update, draft.title, message.text)
+        return True
+
+    async def _start(self, update: Update, message: Message) -> bool:
+        assert message.text is not None and update.effective_user is not None
+        if isinstance(await self.listeners.admit(update, message.text), str):
+            await self.listeners.run(update, message.text)  # says why not, as typed
+            return True
+        await self.drafts.save(str(message.chat_id), str(update.effective_user.id),
+                               step=TITLE, now=self.face.clock.now())
+        await self._say(update, "conversation.title", ask=True)
+        return True
+
+    async def _say(self, update: Update, key: str, *, ask: bool) -> None:
         message, user = update.effective_message, update.effective_user
         assert message is not None and user is not None
         await self.face.call(message.chat_id, lambda: message.reply_text(
             t(lang_of(user.language_code), key), parse_mode=ParseMode.HTML,
-            reply_markup=ForceReply(selective=True),
+            reply_markup=ForceReply(selective=True) if ask else None,
         ))
 
-    async def ask_title(self, update: Update, context: Context) -> int:
-        message = update.effective_message
-        assert message is not None and message.text is not None
-        if isinstance(await self.listeners.admit(update, message.text), str):
-            await self.listeners.run(update, message.text)  # says why not, as typed
-            return ConversationHandler.END
-        await self._ask(update, "conversation.title")
-        return TITLE
-
-    async def got_title(self, update: Update, context: Context) -> int:
-        message = update.effective_message
-        assert message is not None and message.text is not None
-        assert context.user_data is not None
-        context.user_data[("draft", message.chat_id)] = message.text
-        await self._ask(update, "conversation.detail")
-        return DETAIL
-
-    async def _log(self, update: Update, context: Context, detail: str) -> int:
-        message = update.effective_message
-        assert message is not None and context.user_data is not None
-        title = context.user_data.pop(("draft", message.chat_id), "")
-        text = f"{title}\n{detail}" if detail else title
-        await self.listeners.run(update, f"/problema {text}")
-        return ConversationHandler.END
-
-    async def got_detail(self, update: Update, context: Context) -> int:
-        message = update.effective_message
-        assert message is not None and message.text is not None
-        return await self._log(update, context, message.text)
-
-    async def no_detail(self, update: Update, context: Context) -> int:
-        return await self._log(update, context, "")
-
-    async def cancel(self, update: Update, context: Context) -> int:
+    async def _log(self, update: Update, title: str, detail: str) -> None:
+        """Log the bottleneck; the draft goes in the same transaction, so a crash leaves
+        either both (and the answer is taken again) or neither."""
         message, user = update.effective_message, update.effective_user
-        assert message is not None and user is not None and context.user_data is not None
-        context.user_data.pop(("draft", message.chat_id), None)
-        await self.face.call(message.chat_id, lambda: message.reply_text(
-            t(lang_of(user.language_code), "conversation.cancelled")
-        ))
-        return ConversationHandler.END
+        assert message is not None and user is not None
+        chat, who = str(message.chat_id), str(user.id)
+
+        async def finished(session: AsyncSession) -> None:
+            await self.drafts.drop_in(session, chat, who)
+
+        text = f"{title}\n{detail}" if detail else title
+        with with_each_write(finished):
+            await self.listeners.run(update, f"/problema {text}")
+        await self.drafts.drop(chat, who)  # refused (too long...): nothing to resume

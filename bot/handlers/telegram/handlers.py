@@ -32,6 +32,7 @@ from bot.core.members import Identity
 from bot.handlers.telegram import conversation
 from bot.i18n import lang_of, t
 from bot.storage.database import AlreadyDone
+from bot.storage.drafts import Drafts
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +47,6 @@ def register(app: Application[Any, Any, Any, Any, Any, Any], face: TelegramFace)
     """Every Telegram listener of the bot."""
     listeners = Listeners(face)
     app.add_handler(CommandHandler("start", listeners.start))
-    app.add_handler(conversation.bottleneck_conversation(listeners))
     app.add_handler(CallbackQueryHandler(listeners.button))
     app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, listeners.migrated))
     app.add_handler(MessageHandler(filters.TEXT, listeners.text))
@@ -61,6 +61,7 @@ class Listeners:
     def __init__(self, face: TelegramFace) -> None:
         self.face = face
         self.services = face.services
+        self.steps = conversation.Steps(self, Drafts(face.services.db, "telegram"))
 
     async def _where(self, update: Update) -> tuple[ChatRef, str | None, bool]:
         """The chat, the mesa it is linked to, and whether it is a group not linked."""
@@ -97,8 +98,10 @@ class Listeners:
         chat, mesa, _ = await self._where(update)
         text = message.text
         replied = message.reply_to_message
-        if not text.startswith("/") and replied and replied.from_user \
-                and replied.from_user.id == self.face.bot.id:
+        to_bot = bool(replied and replied.from_user and replied.from_user.id == self.face.bot.id)
+        if await self.steps.handle(update, answering=chat.is_private or to_bot):
+            return
+        if not text.startswith("/") and replied and to_bot:
             about = await self.services.chats.subject_of(
                 platform="telegram", chat_id=chat.chat_id, message_id=str(replied.message_id)
             )

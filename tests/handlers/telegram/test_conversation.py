@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from bot.handlers.telegram.face import TelegramFace
@@ -45,3 +46,42 @@ async def test_cancelled_or_without_detail(
     await fake.wait_for_text(andres["id"], "¿Algún detalle?")
     fake.type(andres, private, "/listo")
     await fake.wait_for_text(andres["id"], "Registrado como P-1: «Falta asistencia técnica»")
+
+
+async def test_a_conversation_goes_on_after_a_restart(
+    fake: FakeTelegram, face: TelegramFace, people: dict[str, Any]
+) -> None:
+    """The draft is in the database: the process that asked may be gone when the answer
+    comes, and another one (or the same one restarted) carries on."""
+    group, _ = await _linked(fake, people)
+    maria = people["maria"]
+    fake.type(maria, group, "/problema")
+    ask_title = await fake.wait_for_text(GROUP, "¿Cuál es el problema?")
+    await face.stop()
+    second = TelegramFace(face.services, token=fake.token, api_base_url=fake.base_url,
+                          clock=face.services.clock, poll_timeout=1)
+    await second.start()
+    try:
+        fake.type(maria, group, "Las guías de transporte tardan", reply_to=ask_title)
+        ask_detail = await fake.wait_for_text(GROUP, "¿Algún detalle?")
+        fake.type(maria, group, "/listo", reply_to=ask_detail)
+        await fake.wait_for_text(GROUP, "Registrado como P-1: «Las guías de transporte tardan»")
+    finally:
+        await second.stop()
+        await face.start()  # the fixture stops it again
+
+
+async def test_a_stale_draft_is_not_resumed(
+    fake: FakeTelegram, face: TelegramFace, people: dict[str, Any]
+) -> None:
+    """Half an hour later, an answer to an old question is not taken as a bottleneck."""
+    andres = people["andres"]
+    private = fake.private(andres)
+    fake.type(andres, private, "/problema")
+    await fake.wait_for_text(andres["id"], "¿Cuál es el problema?")
+    face.services.clock.advance(timedelta(minutes=31))  # type: ignore[attr-defined]
+    fake.type(andres, private, "hola, ¿sigue ahí?")
+    await fake.wait_for_messages(andres["id"], 2)
+    assert "¿Algún detalle?" not in fake.sent(andres["id"])[-1]["text"]
+    rosa = (await face.services.members.identify(handle="rosa")).actor()
+    assert (await face.services.reading.matrix(actor=rosa)).awaiting_triage == []

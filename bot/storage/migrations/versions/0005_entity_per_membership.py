@@ -1,4 +1,4 @@
-"""entity per membership, pending requests, removal
+"""entity per membership, pending requests, removal; conversation drafts
 
 A person's entity moves from the member to each membership: joining or approval in one
 mesa then changes nothing in another. Memberships waiting for approval (inactive ones)
@@ -42,9 +42,21 @@ def upgrade() -> None:
     with op.batch_alter_table('member', schema=None) as batch_op:
         batch_op.drop_constraint('fk_member_entity_id_entity', type_='foreignkey')
         batch_op.drop_column('entity_id')
+    op.create_table('conversation_draft',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('platform', sqlmodel.sql.sqltypes.AutoString(length=12), nullable=False),
+    sa.Column('chat_id', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+    sa.Column('user_id', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+    sa.Column('step', sqlmodel.sql.sqltypes.AutoString(length=12), nullable=False),
+    sa.Column('title', sa.Text(), nullable=False),
+    sa.Column('updated_at', bot.storage.types.UTCDateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_conversation_draft')),
+    sa.UniqueConstraint('platform', 'chat_id', 'user_id', name=op.f('uq_conversation_draft_platform'))
+    )
 
 
 def downgrade() -> None:
+    op.drop_table('conversation_draft')
     with op.batch_alter_table('member', schema=None) as batch_op:
         batch_op.add_column(sa.Column('entity_id', sa.Integer(), nullable=True))
         batch_op.create_foreign_key('fk_member_entity_id_entity', 'entity', ['entity_id'], ['id'])
