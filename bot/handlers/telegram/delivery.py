@@ -3,7 +3,9 @@ member's private chat, in the reader's language, within Telegram's limits.
 
 A 429 waits and retries; a network failure is retried on the next round; a bot blocked
 by the person or a chat that is gone is recorded as failed, not retried forever; a group
-that became a supergroup is followed to its new id.
+that became a supergroup is followed to its new id. Any other error on one notice is
+logged with its id and the round goes on with the next (the notice is taken again when
+its delivery lease lapses); a token Telegram refuses stops the process.
 """
 
 from __future__ import annotations
@@ -11,15 +13,25 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from datetime import datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+)
 
 from bot.commands.present import Presenter
 from bot.core.enums import Audience
-from bot.core.notices import Pending
+from bot.core.notices import DELIVERY_WINDOW, Pending
+from bot.handlers.health import Fatal
 from bot.i18n import lang_of
+from bot.storage.backlog import outbox_backlog
 
 if TYPE_CHECKING:
     from bot.handlers.telegram.face import TelegramFace
@@ -49,29 +61,15 @@ class TelegramDelivery:
         """Deliver one notice; returns what was recorded ("taken" if another has it)."""
         if not await self.services.outbox.claim(platform=PLATFORM, outbox_id=notice.id):
             return "taken"
-        chat_id = await self._target(notice)
-        if chat_id is None:
-            status, detail = "skipped", "no Telegram chat for it"
-        elif notice.source.startswith(f"{PLATFORM}:{chat_id}:"):
-            status, detail = "skipped", "the change was made in this chat"
-        else:
-            say = Presenter(lang_of(notice.language), ZoneInfo(notice.mesa_timezone))
-            reply = say.notice(notice.kind, notice.params)
-            status, detail = "sent", ""
-            try:
-                await self.face.send(chat_id, reply, mesa_id=notice.mesa_id)
-            except ChatMigrated as error:
-                await self.services.chats.migrate(
-                    platform=PLATFORM, old_chat_id=str(chat_id),
-                    new_chat_id=str(error.new_chat_id),
-                )
-                status, detail = "retry", "group moved to a supergroup"
-            except Forbidden as error:
-                status, detail = "failed", error.message
-            except BadRequest as error:
-                status, detail = "failed", error.message
-            except (RetryAfter, NetworkError) as error:
-                status, detail = "retry", str(error)
+        try:
+            status, detail = await self._send(notice)
+        except Fatal:
+            raise
+        except Exception as error:
+            # Counted as an attempt, so a notice that always fails is set aside after a
+            # few tries instead of blocking or looping.
+            log.exception("notice %s on Telegram: delivery failed", notice.id)
+            status, detail = "retry", type(error).__name__
         await self.services.outbox.record(
             platform=PLATFORM, outbox_id=notice.id, status=status, detail=detail
         )
@@ -79,19 +77,54 @@ class TelegramDelivery:
             log.info("notice %s on Telegram: %s (%s)", notice.id, status, detail)
         return status
 
+    async def _send(self, notice: Pending) -> tuple[str, str]:
+        chat_id = await self._target(notice)
+        if chat_id is None:
+            return "skipped", "no Telegram chat for it"
+        if notice.source.startswith(f"{PLATFORM}:{chat_id}:"):
+            return "skipped", "the change was made in this chat"
+        say = Presenter(lang_of(notice.language), ZoneInfo(notice.mesa_timezone))
+        reply = say.notice(notice.kind, notice.params)
+        try:
+            await self.face.send(chat_id, reply, mesa_id=notice.mesa_id)
+        except ChatMigrated as error:
+            await self.services.chats.migrate(
+                platform=PLATFORM, old_chat_id=str(chat_id), new_chat_id=str(error.new_chat_id),
+            )
+            return "retry", "group moved to a supergroup"
+        except (Forbidden, BadRequest) as error:
+            return "failed", error.message
+        except (RetryAfter, NetworkError) as error:
+            return "retry", str(error)
+        except InvalidToken as error:
+            raise Fatal(f"Telegram refused the bot token ({error.message}); "
+                        "check TELEGRAM_BOT_TOKEN") from error
+        return "sent", ""
+
     async def run_once(self) -> int:
+        """Deliver what is pending now; returns how many notices were pending."""
         pending = await self.services.outbox.pending(platform=PLATFORM)
         for notice in pending:
-            await self.deliver(notice)
+            try:
+                await self.deliver(notice)
+            except Fatal:
+                raise
+            except Exception:
+                # The database failed around it (the claim, the record): the notice is
+                # taken again when its delivery lease lapses; the others go on.
+                log.exception("notice %s on Telegram: not delivered; retried later",
+                              notice.id)
         return len(pending)
 
-    async def run_forever(self, *, idle_seconds: float = 2.0) -> None:
-        while True:
-            self._wake.clear()
-            try:
-                await self.run_once()
-            except Exception:
-                log.exception("outbox delivery round failed")
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(idle_seconds):
-                    await self._wake.wait()
+    async def run_round(self, *, idle_seconds: float = 2.0) -> None:
+        """Deliver what is pending, then wait for a wake-up or ``idle_seconds``."""
+        self._wake.clear()
+        await self.run_once()
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(idle_seconds):
+                await self._wake.wait()
+
+    async def backlog(self, now: datetime) -> tuple[int, datetime | None]:
+        """Notices still to deliver on Telegram, and when the oldest was written."""
+        return await outbox_backlog(self.services.db, platform=PLATFORM,
+                                    since=now - DELIVERY_WINDOW)
