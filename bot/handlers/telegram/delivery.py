@@ -4,8 +4,12 @@ member's private chat, in the reader's language, within Telegram's limits.
 A 429 waits and retries; a network failure is retried on the next round; a bot blocked
 by the person or a chat that is gone is recorded as failed, not retried forever; a group
 that became a supergroup is followed to its new id. Any other error on one notice is
-logged with its id and the round goes on with the next (the notice is taken again when
-its delivery lease lapses); a token Telegram refuses stops the process.
+logged with its id, counted as a failed attempt and retried on a later round, and the
+round goes on with the next notice (if the database fails around it, the notice is taken
+again when its delivery lease lapses); a token Telegram refuses stops the process.
+
+It sends through a :class:`Sender` (the face) and does not import the face: the face
+builds its delivery, not the other way round.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ import asyncio
 import contextlib
 import logging
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from telegram.error import (
@@ -27,21 +31,29 @@ from telegram.error import (
 )
 
 from bot.commands.present import Presenter
+from bot.commands.reply import Reply
 from bot.core.enums import Audience
 from bot.core.notices import DELIVERY_WINDOW, Pending
+from bot.core.services import Services
 from bot.handlers.health import Fatal
 from bot.i18n import lang_of
 from bot.storage.backlog import outbox_backlog
-
-if TYPE_CHECKING:
-    from bot.handlers.telegram.face import TelegramFace
 
 log = logging.getLogger(__name__)
 PLATFORM = "telegram"
 
 
+class Sender(Protocol):
+    """What delivery needs of the face: the services, and sending within the limits."""
+
+    services: Services
+
+    async def send(self, chat_id: int, reply: Reply, *, mesa_id: int | None = None
+                   ) -> object: ...
+
+
 class TelegramDelivery:
-    def __init__(self, face: TelegramFace) -> None:
+    def __init__(self, face: Sender) -> None:
         self.face = face
         self.services = face.services
         self._wake = asyncio.Event()

@@ -139,7 +139,13 @@ class TelegramFace:
         )
         if not updates:
             return offset
-        await self.receive([u.to_dict() for u in updates])
+        try:
+            await self.receive([u.to_dict() for u in updates])
+        except Exception:
+            # Not confirmed to Telegram: the next getUpdates hands them out again.
+            log.error("updates %s to %s: not stored; polled again",
+                      updates[0].update_id, updates[-1].update_id)
+            raise
         return updates[-1].update_id + 1
 
     async def receive(self, payloads: list[dict[str, Any]]) -> None:

@@ -52,8 +52,9 @@ async def test_a_database_error_storing_polled_updates_loses_nothing(
 ) -> None:
     group = fake.group(GROUP, "Mesa Forestal")
     monkeypatch.setattr(face.inbox, "store", _fail_once(face.inbox.store, _db_error()))
-    fake.type(people["maria"], group, "/ayuda")  # not confirmed to Telegram: polled again
+    update = fake.type(people["maria"], group, "/ayuda")  # not confirmed: polled again
     await fake.wait_for_messages(GROUP, 1)
+    assert f"updates {update['update_id']} to {update['update_id']}: not stored" in caplog.text
     assert "telegram.poll: round failed (1 in a row)" in caplog.text
 
 
