@@ -14,36 +14,37 @@ from bot.settings import Settings
 from bot.storage.database import Database
 
 
-class RedactSecrets(logging.Filter):
-    """Replace secrets in every record a handler writes.
+class RedactingFormatter(logging.Formatter):
+    """Replace secrets in everything a handler writes: the message and the traceback.
 
     A Telegram request URL carries the bot token, and httpx and python-telegram-bot both
-    log URLs (at INFO and DEBUG); filtering at the handler covers every logger.
+    log URLs (at INFO and DEBUG) and put them in exception messages; redacting the
+    formatted text covers every logger and every traceback.
     """
 
-    def __init__(self, secrets: list[str]) -> None:
-        super().__init__()
-        self.secrets = [s for s in secrets if s]
+    def __init__(self, fmt: str, secrets: list[str]) -> None:
+        super().__init__(fmt)
+        self.secrets = sorted({s for s in secrets if len(s) >= 8}, key=len, reverse=True)
 
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        if any(secret in message for secret in self.secrets):
-            for secret in self.secrets:
-                message = message.replace(secret, "<secret>")
-            record.msg, record.args = message, None
-        return True
+    def format(self, record: logging.LogRecord) -> str:
+        text = super().format(record)
+        for secret in self.secrets:
+            text = text.replace(secret, "<secret>")
+        return text
 
 
 def configure_logging(settings: Settings, stream: TextIO | None = None) -> logging.Handler:
     handler = logging.StreamHandler(stream or sys.stderr)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     secrets = [s.get_secret_value() for s in
                (settings.telegram_bot_token, settings.telegram_webhook_secret) if s is not None]
-    handler.addFilter(RedactSecrets(secrets))
+    if settings.telegram_bot_token is not None:  # its secret half, wherever it shows alone
+        secrets.append(settings.telegram_bot_token.get_secret_value().partition(":")[2])
+    handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s",
+                                            secrets))
     root = logging.getLogger()
     root.addHandler(handler)
     root.setLevel(settings.log_level.upper())
-    # Request URLs at INFO are noise; the filter above keeps them harmless at DEBUG too.
+    # Request URLs at INFO are noise; the formatter above keeps them harmless at DEBUG too.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("alembic").setLevel(logging.WARNING)
     return handler
@@ -53,14 +54,23 @@ def build_services(database_url: str, clock: Clock | None = None) -> Services:
     return Services.build(db=Database(database_url), clock=clock or SystemClock())
 
 
+#: ``mesabot run`` exit codes: a setting is missing, or an error no retry can fix (a
+#: token Telegram refuses, another process polling the same token) stopped the process.
+EXIT_CONFIG = 2
+EXIT_FATAL = 3
+
+
 async def run(settings: Settings) -> int:
-    """``mesabot run``: every configured face and the scheduler on one loop, until a
-    signal; stopped in reverse order."""
+    """``mesabot run``: every configured face, the scheduler and the HTTP listener
+    (``/healthz`` always, ``/telegram`` in webhook mode) on one loop, until a signal or
+    an error no retry can fix; stopped in reverse order."""
     import asyncio
     import signal
 
     from aiohttp import web
+    from telegram.error import InvalidToken
 
+    from bot.handlers.health import Health
     from bot.handlers.telegram import webhook
     from bot.handlers.telegram.face import TelegramFace
     from scheduler.jobs import build_scheduler
@@ -68,39 +78,48 @@ async def run(settings: Settings) -> int:
     log = logging.getLogger("mesabot")
     if settings.telegram_bot_token is None:
         log.error("No face is configured: set TELEGRAM_BOT_TOKEN (see README).")
-        return 2
+        return EXIT_CONFIG
+    use_webhook = bool(settings.telegram_webhook_url)
+    secret = settings.telegram_webhook_secret
+    if use_webhook and secret is None:
+        log.error("TELEGRAM_WEBHOOK_SECRET is required in webhook mode.")
+        return EXIT_CONFIG
     services = build_services(settings.database_url)
+    stop = asyncio.Event()
+    health = Health(services.clock, on_fatal=stop.set,
+                    max_age=timedelta(seconds=settings.health_max_backlog_seconds))
     telegram = TelegramFace(
         services, token=settings.telegram_bot_token.get_secret_value(),
         api_base_url=settings.telegram_api_base_url, clock=services.clock,
-        lease=timedelta(seconds=settings.inbox_lease_seconds),
+        lease=timedelta(seconds=settings.inbox_lease_seconds), health=health,
     )
-    use_webhook = bool(settings.telegram_webhook_url)
     web_runner: web.AppRunner | None = None
-    scheduler = build_scheduler(services, platforms=["telegram"])
-    stop = asyncio.Event()
+    scheduler = build_scheduler(services, platforms=["telegram"], health=health)
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     try:
         await telegram.start(poll=not use_webhook)
-        if use_webhook:
-            secret = settings.telegram_webhook_secret
-            if secret is None:
-                log.error("TELEGRAM_WEBHOOK_SECRET is required in webhook mode.")
-                return 2
-            app = web.Application()
+        app = web.Application()
+        app.add_routes(health.routes())
+        if use_webhook and secret is not None:
             app.add_routes(webhook.routes(telegram, secret.get_secret_value()))
-            web_runner = web.AppRunner(app)
-            await web_runner.setup()
-            await web.TCPSite(web_runner, "0.0.0.0", settings.http_port).start()
+        web_runner = web.AppRunner(app)
+        await web_runner.setup()
+        await web.TCPSite(web_runner, "0.0.0.0", settings.http_port).start()
+        if use_webhook and secret is not None:
             await telegram.bot.set_webhook(
                 url=f"{settings.telegram_webhook_url}", secret_token=secret.get_secret_value(),
                 allowed_updates=["message", "callback_query"],
             )
         scheduler.start()
-        log.info("Mesa bot running (Telegram, %s)", "webhook" if use_webhook else "polling")
+        log.info("Mesa bot running (Telegram, %s; health on :%s/healthz)",
+                 "webhook" if use_webhook else "polling", settings.http_port)
         await stop.wait()
+    except InvalidToken as error:
+        log.critical("Stopping: Telegram refused the bot token (%s); check TELEGRAM_BOT_TOKEN",
+                     error.message)
+        return EXIT_FATAL
     finally:
         if scheduler.running:
             scheduler.shutdown(wait=False)
@@ -108,4 +127,4 @@ async def run(settings: Settings) -> int:
             await web_runner.cleanup()
         await telegram.stop()
         await services.db.dispose()
-    return 0
+    return EXIT_FATAL if health.fatal is not None else 0

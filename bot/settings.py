@@ -12,10 +12,14 @@ class Settings(BaseSettings):
     #: SQLite file by default; ``postgresql+asyncpg://user@host:5432/db`` in production.
     database_url: str = "sqlite+aiosqlite:///mesabot.db"
     log_level: str = "INFO"
-    #: Port of the HTTP listener (Telegram webhook mode).
+    #: Port of the HTTP listener: ``/healthz`` always, ``/telegram`` in webhook mode.
     http_port: int = 8080
-    #: How long one process may hold an incoming update before another takes it over.
-    inbox_lease_seconds: int = 60
+    #: How long a claim on an incoming update lasts unless its process renews it (a live
+    #: process renews every third of it; a crashed one's chats resume after it).
+    inbox_lease_seconds: int = 10
+    #: ``/healthz`` answers 503 when the oldest waiting update or notice, or a loop's
+    #: last successful round, is older than this.
+    health_max_backlog_seconds: int = 300
 
     telegram_bot_token: SecretStr | None = Field(
         default=None, validation_alias="TELEGRAM_BOT_TOKEN"

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, update
+from sqlalchemy import delete, func, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, select
@@ -88,6 +88,36 @@ class Inbox:
                 .values(claimed_until=now + lease)
             )
             return bool(result.rowcount == 1)
+
+    async def renew(self, update_ids: Sequence[int], *, now: datetime, lease: timedelta) -> int:
+        """Extend this process's claims that have not lapsed, so a long update keeps its
+        chat while a short lease lets a dead process's chats go soon; returns how many.
+
+        A claim that lapsed may have been taken by another process (there is no owner
+        column), so only live claims are extended.
+        """
+        if not update_ids:
+            return 0
+        async with self.db.write() as s:
+            result = await s.exec(
+                update(InboundUpdate)
+                .where(col(InboundUpdate.platform) == self.platform)
+                .where(col(InboundUpdate.update_id).in_(list(update_ids)))
+                .where(col(InboundUpdate.status) == "pending")
+                .where(col(InboundUpdate.claimed_until) >= now)
+                .values(claimed_until=now + lease)
+            )
+            return int(result.rowcount)
+
+    async def backlog(self, now: datetime) -> tuple[int, datetime | None]:
+        """How many updates wait, and when the oldest of them arrived."""
+        async with self.db.read() as s:
+            count, oldest = (await s.exec(
+                select(func.count(), func.min(InboundUpdate.received_at))
+                .where(InboundUpdate.platform == self.platform,
+                       InboundUpdate.status == "pending")
+            )).one()
+            return int(count), oldest
 
     async def mark_done(self, session: AsyncSession, update_id: int, *, now: datetime) -> None:
         """Inside the transaction of the update's effects; a second time raises AlreadyDone."""

@@ -1,12 +1,20 @@
-"""Two processes draining one inbox: each update handled once, each chat in order."""
+"""Processes draining one inbox: each update handled once, each chat in order; a dead
+process's chats resume within seconds, a live one keeps its long updates, and a database
+error on one update leaves the others going."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy.exc import OperationalError
 
 from bot.core.clock import ManualClock
-from bot.handlers.inbox import InboxRunner
+from bot.handlers.inbox import IDLE_SECONDS, InboxRunner
 from bot.storage.database import Database
 from bot.storage.inbox import Inbox, Incoming
 
@@ -39,3 +47,88 @@ async def test_two_runners_share_the_work_without_doubling_or_reordering(
     for chat in {u.chat_key for u in updates}:
         in_chat = [update_id for key, update_id, _ in handled if key == chat]
         assert in_chat == sorted(in_chat), chat
+
+
+class _Stuck:
+    """A handler that holds the first update of chat ``stuck`` until released, as a long
+    update (or a process that died in the middle of one) does."""
+
+    def __init__(self) -> None:
+        self.handled: list[tuple[str, int]] = []
+        self.started = asyncio.Event()
+        self.release = asyncio.Event()
+
+    async def handle(self, item: Incoming) -> None:
+        if item.chat_key == "stuck" and not self.started.is_set():
+            self.started.set()
+            await self.release.wait()
+        self.handled.append((item.chat_key, item.update_id))
+
+
+async def test_a_crashed_process_chat_resumes_within_15_seconds(
+    db: Database, clock: ManualClock
+) -> None:
+    inbox = Inbox(db, "telegram")
+    await inbox.store([Incoming(1, "stuck", {}), Incoming(2, "stuck", {})], now=clock.now())
+    crashed, survivor = _Stuck(), _Stuck()
+    survivor.started.set()  # the survivor's handler does not hang
+    first = InboxRunner(inbox, crashed.handle, clock)
+    task = asyncio.create_task(first.run_pending())
+    await crashed.started.wait()
+    task.cancel()  # the process dies holding update 1: its claim stays in the database
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+    second = InboxRunner(inbox, survivor.handle, clock)
+    await second.run_pending()
+    assert survivor.handled == []  # the chat is still held...
+    clock.advance(timedelta(seconds=15) - timedelta(seconds=IDLE_SECONDS))
+    await second.run_pending()  # ...and taken over on the first round after 15 s at most
+    assert survivor.handled == [("stuck", 1), ("stuck", 2)]
+
+
+async def test_a_live_process_keeps_a_long_update_by_renewing_its_claim(
+    db: Database, clock: ManualClock
+) -> None:
+    inbox = Inbox(db, "telegram")
+    await inbox.store([Incoming(1, "stuck", {}), Incoming(2, "stuck", {})], now=clock.now())
+    slow, other = _Stuck(), _Stuck()
+    other.started.set()
+    first = InboxRunner(inbox, slow.handle, clock)
+    second = InboxRunner(inbox, other.handle, clock)
+    task = asyncio.create_task(first.run_pending())
+    await slow.started.wait()
+    for _ in range(4):  # 32 s in all, far past one lease, renewed every 8 s
+        clock.advance(timedelta(seconds=8))
+        await first.renew_claims()
+        await second.run_pending()
+    assert other.handled == []  # nobody took the chat from the live process
+    slow.release.set()
+    await task
+    await second.run_pending()
+    assert slow.handled + other.handled == [("stuck", 1), ("stuck", 2)]
+
+
+async def test_a_database_error_on_one_update_is_logged_and_the_rest_goes_on(
+    db: Database, clock: ManualClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    inbox = Inbox(db, "telegram")
+    await inbox.store([Incoming(7, "a", {}), Incoming(8, "a", {}), Incoming(9, "b", {})],
+                      now=clock.now())
+    real_claim = inbox.claim
+    failures = [OperationalError("UPDATE inbound_update", {}, Exception("database is locked"))]
+
+    async def claim(update_id: int, **kwargs: Any) -> bool:
+        if update_id == 7 and failures:
+            raise failures.pop()
+        return await real_claim(update_id, **kwargs)
+
+    inbox.claim = claim  # type: ignore[method-assign]
+    stuck = _Stuck()
+    stuck.started.set()
+    runner = InboxRunner(inbox, stuck.handle, clock)
+    await runner.run_pending()  # does not raise: chat b is processed, chat a waits
+    assert stuck.handled == [("b", 9)]
+    assert "update 7: not processed" in caplog.text
+    await runner.run_pending()
+    assert stuck.handled == [("b", 9), ("a", 7), ("a", 8)]

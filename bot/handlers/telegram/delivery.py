@@ -3,7 +3,13 @@ member's private chat, in the reader's language, within Telegram's limits.
 
 A 429 waits and retries; a network failure is retried on the next round; a bot blocked
 by the person or a chat that is gone is recorded as failed, not retried forever; a group
-that became a supergroup is followed to its new id.
+that became a supergroup is followed to its new id. Any other error on one notice is
+logged with its id, counted as a failed attempt and retried on a later round, and the
+round goes on with the next notice (if the database fails around it, the notice is taken
+again when its delivery lease lapses); a token Telegram refuses stops the process.
+
+It sends through a :class:`Sender` (the face) and does not import the face: the face
+builds its delivery, not the other way round.
 """
 
 from __future__ import annotations
@@ -11,25 +17,43 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from typing import TYPE_CHECKING
+from datetime import datetime
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+)
 
 from bot.commands.present import Presenter
+from bot.commands.reply import Reply
 from bot.core.enums import Audience
-from bot.core.notices import Pending
+from bot.core.notices import DELIVERY_WINDOW, Pending
+from bot.core.services import Services
+from bot.handlers.health import Fatal
 from bot.i18n import lang_of
-
-if TYPE_CHECKING:
-    from bot.handlers.telegram.face import TelegramFace
+from bot.storage.backlog import outbox_backlog
 
 log = logging.getLogger(__name__)
 PLATFORM = "telegram"
 
 
+class Sender(Protocol):
+    """What delivery needs of the face: the services, and sending within the limits."""
+
+    services: Services
+
+    async def send(self, chat_id: int, reply: Reply, *, mesa_id: int | None = None
+                   ) -> object: ...
+
+
 class TelegramDelivery:
-    def __init__(self, face: TelegramFace) -> None:
+    def __init__(self, face: Sender) -> None:
         self.face = face
         self.services = face.services
         self._wake = asyncio.Event()
@@ -49,29 +73,15 @@ class TelegramDelivery:
         """Deliver one notice; returns what was recorded ("taken" if another has it)."""
         if not await self.services.outbox.claim(platform=PLATFORM, outbox_id=notice.id):
             return "taken"
-        chat_id = await self._target(notice)
-        if chat_id is None:
-            status, detail = "skipped", "no Telegram chat for it"
-        elif notice.source.startswith(f"{PLATFORM}:{chat_id}:"):
-            status, detail = "skipped", "the change was made in this chat"
-        else:
-            say = Presenter(lang_of(notice.language), ZoneInfo(notice.mesa_timezone))
-            reply = say.notice(notice.kind, notice.params)
-            status, detail = "sent", ""
-            try:
-                await self.face.send(chat_id, reply, mesa_id=notice.mesa_id)
-            except ChatMigrated as error:
-                await self.services.chats.migrate(
-                    platform=PLATFORM, old_chat_id=str(chat_id),
-                    new_chat_id=str(error.new_chat_id),
-                )
-                status, detail = "retry", "group moved to a supergroup"
-            except Forbidden as error:
-                status, detail = "failed", error.message
-            except BadRequest as error:
-                status, detail = "failed", error.message
-            except (RetryAfter, NetworkError) as error:
-                status, detail = "retry", str(error)
+        try:
+            status, detail = await self._send(notice)
+        except Fatal:
+            raise
+        except Exception as error:
+            # Counted as an attempt, so a notice that always fails is set aside after a
+            # few tries instead of blocking or looping.
+            log.exception("notice %s on Telegram: delivery failed", notice.id)
+            status, detail = "retry", type(error).__name__
         await self.services.outbox.record(
             platform=PLATFORM, outbox_id=notice.id, status=status, detail=detail
         )
@@ -79,19 +89,54 @@ class TelegramDelivery:
             log.info("notice %s on Telegram: %s (%s)", notice.id, status, detail)
         return status
 
+    async def _send(self, notice: Pending) -> tuple[str, str]:
+        chat_id = await self._target(notice)
+        if chat_id is None:
+            return "skipped", "no Telegram chat for it"
+        if notice.source.startswith(f"{PLATFORM}:{chat_id}:"):
+            return "skipped", "the change was made in this chat"
+        say = Presenter(lang_of(notice.language), ZoneInfo(notice.mesa_timezone))
+        reply = say.notice(notice.kind, notice.params)
+        try:
+            await self.face.send(chat_id, reply, mesa_id=notice.mesa_id)
+        except ChatMigrated as error:
+            await self.services.chats.migrate(
+                platform=PLATFORM, old_chat_id=str(chat_id), new_chat_id=str(error.new_chat_id),
+            )
+            return "retry", "group moved to a supergroup"
+        except (Forbidden, BadRequest) as error:
+            return "failed", error.message
+        except (RetryAfter, NetworkError) as error:
+            return "retry", str(error)
+        except InvalidToken as error:
+            raise Fatal(f"Telegram refused the bot token ({error.message}); "
+                        "check TELEGRAM_BOT_TOKEN") from error
+        return "sent", ""
+
     async def run_once(self) -> int:
+        """Deliver what is pending now; returns how many notices were pending."""
         pending = await self.services.outbox.pending(platform=PLATFORM)
         for notice in pending:
-            await self.deliver(notice)
+            try:
+                await self.deliver(notice)
+            except Fatal:
+                raise
+            except Exception:
+                # The database failed around it (the claim, the record): the notice is
+                # taken again when its delivery lease lapses; the others go on.
+                log.exception("notice %s on Telegram: not delivered; retried later",
+                              notice.id)
         return len(pending)
 
-    async def run_forever(self, *, idle_seconds: float = 2.0) -> None:
-        while True:
-            self._wake.clear()
-            try:
-                await self.run_once()
-            except Exception:
-                log.exception("outbox delivery round failed")
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(idle_seconds):
-                    await self._wake.wait()
+    async def run_round(self, *, idle_seconds: float = 2.0) -> None:
+        """Deliver what is pending, then wait for a wake-up or ``idle_seconds``."""
+        self._wake.clear()
+        await self.run_once()
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(idle_seconds):
+                await self._wake.wait()
+
+    async def backlog(self, now: datetime) -> tuple[int, datetime | None]:
+        """Notices still to deliver on Telegram, and when the oldest was written."""
+        return await outbox_backlog(self.services.db, platform=PLATFORM,
+                                    since=now - DELIVERY_WINDOW)

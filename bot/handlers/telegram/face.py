@@ -3,6 +3,10 @@
 Polling is ours, not PTB's Updater: an update is stored before the next ``getUpdates``
 offset confirms it to Telegram, then processed from the database through
 ``Application.process_update``, and marked done in the same transaction as its effects.
+
+Its loops (polling, the inbox, the lease heartbeat, outbox delivery) run under
+:class:`bot.handlers.health.Health`: any error is logged and the loop goes on, except a
+token Telegram refuses or another process polling the same token, which stop the process.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from typing import Any, TypeVar
 
 from telegram import Bot, BotCommand, MaybeInaccessibleMessage, Message, Update
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
+from telegram.error import BadRequest, Conflict, InvalidToken, NetworkError, RetryAfter
 from telegram.ext import Application, ApplicationBuilder
 from telegram.request import BaseRequest
 
@@ -25,6 +29,7 @@ from bot.commands.reply import Reply
 from bot.commands.words import COMMANDS
 from bot.core.clock import Clock
 from bot.core.services import Services
+from bot.handlers.health import Fatal, Health
 from bot.handlers.inbox import DEFAULT_LEASE, InboxRunner
 from bot.handlers.telegram import handlers
 from bot.handlers.telegram.delivery import TelegramDelivery
@@ -53,8 +58,9 @@ def chat_key(payload: dict[str, Any]) -> str:
 class TelegramFace:
     def __init__(self, services: Services, *, token: str, api_base_url: str, clock: Clock,
                  poll_timeout: int = POLL_TIMEOUT, request: BaseRequest | None = None,
-                 lease: timedelta = DEFAULT_LEASE) -> None:
+                 lease: timedelta = DEFAULT_LEASE, health: Health | None = None) -> None:
         self.services = services
+        self.health = health or Health(clock)
         self.dispatcher = Dispatcher(services, invite_link=self.invite_link)
         self.clock = clock
         self.poll_timeout = poll_timeout
@@ -69,6 +75,9 @@ class TelegramFace:
         self.runner = InboxRunner(self.inbox, self.process, clock, lease)
         self.limiter = Limiter()
         self.delivery = TelegramDelivery(self)
+        self.health.add_backlog("telegram.inbox", self.inbox.backlog)
+        self.health.add_backlog("telegram.outbox", self.delivery.backlog)
+        self._offset: int | None = None
         self._tasks: list[asyncio.Task[None]] = []
         #: Messages that show a step of a choice: the next step may replace them. Kept in
         #: memory only; after a restart the next step is simply sent as a new message.
@@ -91,9 +100,11 @@ class TelegramFace:
         await self.set_commands()
         if poll:
             await self.bot.delete_webhook()
-            self._tasks.append(asyncio.create_task(self.poll_forever(), name="tg-poll"))
-        self._tasks.append(asyncio.create_task(self.runner.run_forever(), name="tg-inbox"))
-        self._tasks.append(asyncio.create_task(self.delivery.run_forever(), name="tg-outbox"))
+            self._tasks.append(self.health.start("telegram.poll", self.poll_round,
+                                                    quiet=(NetworkError,)))
+        self._tasks.append(self.health.start("telegram.inbox", self.runner.run_round))
+        self._tasks.append(self.health.start("telegram.leases", self.runner.renew_round))
+        self._tasks.append(self.health.start("telegram.outbox", self.delivery.run_round))
 
     async def stop(self) -> None:
         for task in self._tasks:
@@ -102,7 +113,8 @@ class TelegramFace:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._tasks.clear()
-        await self.application.stop()
+        if self.application.running:  # not when the start failed (a refused token)
+            await self.application.stop()
         await self.application.shutdown()
 
     async def set_commands(self) -> None:
@@ -127,7 +139,13 @@ class TelegramFace:
         )
         if not updates:
             return offset
-        await self.receive([u.to_dict() for u in updates])
+        try:
+            await self.receive([u.to_dict() for u in updates])
+        except Exception:
+            # Not confirmed to Telegram: the next getUpdates hands them out again.
+            log.error("updates %s to %s: not stored; polled again",
+                      updates[0].update_id, updates[-1].update_id)
+            raise
         return updates[-1].update_id + 1
 
     async def receive(self, payloads: list[dict[str, Any]]) -> None:
@@ -136,19 +154,20 @@ class TelegramFace:
         await self.inbox.store(incoming, now=self.clock.now())
         self.runner.wake()
 
-    async def poll_forever(self) -> None:
-        offset: int | None = None
-        failures = 0
-        while True:
-            try:
-                offset = await self.poll_once(offset)
-                failures = 0
-            except RetryAfter as error:
-                await asyncio.sleep(_seconds(error.retry_after))
-            except (NetworkError, TimedOut):
-                failures += 1
-                log.warning("getUpdates failed (%s in a row)", failures)
-                await asyncio.sleep(min(30, 2**failures))
+    async def poll_round(self) -> None:
+        """One ``getUpdates`` and the storing of what came. An error goes to the
+        supervisor (logged, backed off, retried from the same offset, so nothing is
+        lost); a refused token or another poller of the same token stops the process."""
+        try:
+            self._offset = await self.poll_once(self._offset)
+        except RetryAfter as error:
+            await asyncio.sleep(_seconds(error.retry_after))
+        except InvalidToken as error:
+            raise Fatal(f"Telegram refused the bot token ({error.message}); "
+                        "check TELEGRAM_BOT_TOKEN") from error
+        except Conflict as error:
+            raise Fatal(f"another process is polling with this token or a webhook is set "
+                        f"({error.message}); run one poller, or use webhook mode") from error
 
     async def process(self, item: Incoming) -> None:
         await self.application.process_update(Update.de_json(item.payload, self.bot))

@@ -18,9 +18,13 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
 
 def routes(face: TelegramFace, secret: str) -> list[web.RouteDef]:
+    expected = secret.encode("utf-8")
+
     async def receive(request: web.Request) -> web.Response:
-        given = request.headers.get(SECRET_HEADER, "")
-        if not secret or not hmac.compare_digest(given, secret):
+        # As bytes: compare_digest refuses str with non-ASCII characters (a TypeError,
+        # so a 500), and any header anyone sends must get a plain 401.
+        given = request.headers.get(SECRET_HEADER, "").encode("utf-8", "surrogateescape")
+        if not secret or not hmac.compare_digest(given, expected):
             return web.Response(status=401)
         try:
             payload = await request.json()

@@ -35,7 +35,7 @@ async def _bot(url: str, fake: FakeTelegram) -> asyncio.subprocess.Process:
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "MESABOT_DATABASE_URL": url,
            "TELEGRAM_BOT_TOKEN": fake.token, "TELEGRAM_API_BASE_URL": fake.base_url,
            "MESABOT_LOG_LEVEL": "WARNING",
-           # what the killed process held is taken over after this (60 s in production)
+           # what the killed process held is taken over after this (10 s by default)
            "MESABOT_INBOX_LEASE_SECONDS": "2"}
     return await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot", "run", cwd=ROOT, env=env,

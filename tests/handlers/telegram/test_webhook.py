@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -56,3 +57,22 @@ async def test_a_request_without_the_secret_is_refused_and_stores_nothing(
     assert await fake.push_webhook(update, secret="") == 401
     assert await face.inbox.pending(now=face.clock.now()) == []
     assert await face.services.chats.linked(platform="telegram", chat_id=str(GROUP)) is None
+
+
+async def test_any_secret_header_is_answered_401_never_500(
+    fake: FakeTelegram, face: TelegramFace, listening: str
+) -> None:
+    port = int(listening.split(":")[2].split("/")[0])
+    for header in ("señal".encode(), b"\xff\xfe", SECRET.encode() + "é".encode()):
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        body = b'{"update_id": 1}'
+        writer.write(b"POST " + webhook.PATH.encode() + b" HTTP/1.1\r\nHost: x\r\n"
+                     b"Content-Type: application/json\r\nConnection: close\r\n"
+                     b"X-Telegram-Bot-Api-Secret-Token: " + header + b"\r\n"
+                     b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
+        await writer.drain()
+        status_line = await reader.readline()
+        writer.close()
+        await writer.wait_closed()
+        assert status_line.split()[1] == b"401", (header, status_line)
+    assert await face.inbox.pending(now=face.clock.now()) == []

@@ -1,0 +1,31 @@
+"""What waits to be delivered, for the health report: read-only counts, no locks."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func
+from sqlmodel import col, select
+
+from bot.storage.database import Database
+from bot.storage.tables import OutboxDelivery, OutboxMessage
+
+#: Delivery states that mean a face is finished with a notice.
+FINISHED = ("sent", "skipped", "failed")
+
+
+async def outbox_backlog(db: Database, *, platform: str, since: datetime
+                         ) -> tuple[int, datetime | None]:
+    """Notices written since ``since`` that ``platform`` has not finished with (none
+    recorded, to retry, or being sent), and when the oldest of them was written."""
+    async with db.read() as s:
+        count, oldest = (await s.exec(
+            select(func.count(), func.min(OutboxMessage.created_at))
+            .select_from(OutboxMessage)
+            .outerjoin(OutboxDelivery, (col(OutboxDelivery.outbox_id) == OutboxMessage.id)
+                       & (col(OutboxDelivery.platform) == platform))
+            .where(col(OutboxMessage.created_at) >= since)
+            .where(col(OutboxDelivery.status).is_(None)
+                   | col(OutboxDelivery.status).not_in(FINISHED))
+        )).one()
+        return int(count), oldest
