@@ -7,6 +7,7 @@ nothing is ever half-written.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable
 from zoneinfo import ZoneInfo
@@ -44,15 +45,26 @@ class Dispatcher:
         self.services = services
         self.invite_link = invite_link
 
+    async def _again(self, identity: Identity, mesa: str | None, source: str,
+                     say: Presenter) -> Reply:
+        """The answer to a message whose effects were committed but whose reply may
+        have been lost."""
+        refs: list[str] = []
+        with contextlib.suppress(DomainError):  # no mesa to look in: say it, without refs
+            refs = await self.services.reading.recorded_from(
+                actor=identity.actor(mesa), source=source)
+        return say.already_done(refs)
+
+
     async def handle(
         self, identity: Identity, text: str, *, mesa: str | None = None, source: str = "",
         chat: ChatRef | None = None, language_hint: str | None = None,
     ) -> Reply:
         """Answer one command typed by ``identity`` in ``mesa`` (or their only mesa).
 
-        Raises:
-            AlreadyDone: the update this command came from was already processed; the
-                face answers nothing.
+        A command whose message was already carried out (its process died before
+        answering, and the update was taken again) is answered again: its effects are
+        not repeated, and the reply names what they were.
         """
         say = Presenter(language_for(identity, language_hint), DEFAULT_TZ)
         if len(text) > MAX_INPUT:
@@ -85,7 +97,7 @@ class Dispatcher:
         except DomainError as error:
             return say.domain_error(error)
         except AlreadyDone:
-            raise
+            return await self._again(identity, mesa, source, say)
         except Exception:
             log.exception("command failed: %s (source %s)", command.name, source)
             return say.error("internal")

@@ -346,6 +346,12 @@ class Presenter(AgendaWords, ErrorWords):
             reply.add(self.t("handover.reconfirm", ref=view.ref, owner=owner), Style.NOTE)
         return reply
 
+    def already_done(self, refs: list[str]) -> Reply:
+        """The answer again to a message carried out before (its first one was lost)."""
+        if refs:
+            return Reply().add(self.t("again.done_refs", refs=", ".join(refs)))
+        return Reply().add(self.t("again.done"))
+
     # help, language, errors
 
     def help(self, names: list[str]) -> Reply:

@@ -52,6 +52,19 @@ async def open_actions(
 
 
 class Reading(UseCases):
+    async def recorded_from(self, *, actor: Actor, source: str) -> list[str]:
+        """What a message already changed (the references its audit events name, in
+        order), to answer it again when its first answer was lost to a crash."""
+        async with self.db.read() as s:
+            await load_acting(s, actor, Op.READ)
+            subjects = await s.exec(
+                select(AuditEvent.subject)
+                .where(AuditEvent.source == source[:200],
+                       AuditEvent.mesa_id == actor.mesa_id)
+                .order_by(col(AuditEvent.id))
+            )
+            return list(dict.fromkeys(x for x in subjects if x[:2] in ("P-", "A-")))
+
     async def matrix(self, *, actor: Actor) -> Matrix:
         """The live matrix of problems and solutions, prioritized few first."""
         now = self.clock.now()

@@ -228,6 +228,8 @@ MESSAGES: dict[str, str] = {
     "notice.you_were_removed": "Your part in the {mesa} has ended. Thank you for your work.",
     "notice.removed_handed": " Their actions {refs} go to {successor}.",
     "notice.removed_returned": " Their actions {refs} go back to the mesa as proposed.",
+    "again.done": "Your previous message was already recorded; there is no need to repeat it.",
+    "again.done_refs": "Your previous message was already recorded ({refs}); there is no need to repeat it. See where things stand with /matrix or /mytasks.",
     "button.approve": "Approve",
     "error.invitation_invalid": "This invitation link is not valid, was already used or has expired. Ask your mesa's coordinator for a new one.",
     "error.nothing_to_approve": "{name} has no role waiting for approval in this mesa.",

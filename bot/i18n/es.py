@@ -228,6 +228,8 @@ MESSAGES: dict[str, str] = {
     "notice.you_were_removed": "Su participación en la {mesa} terminó. Gracias por su trabajo.",
     "notice.removed_handed": " Sus acciones {refs} pasan a {successor}.",
     "notice.removed_returned": " Sus acciones {refs} vuelven a la mesa como propuestas.",
+    "again.done": "Su mensaje anterior ya quedó registrado; no hace falta repetirlo.",
+    "again.done_refs": "Su mensaje anterior ya quedó registrado ({refs}); no hace falta repetirlo. Vea el estado con /matriz o /mis_tareas.",
     "button.approve": "Aprobar",
     "error.invitation_invalid": "Este enlace de invitación no es válido, ya se usó o venció. Pida uno nuevo al coordinador de su mesa.",
     "error.nothing_to_approve": "{name} no tiene ningún rol pendiente de aprobación en esta mesa.",

@@ -23,6 +23,12 @@ from bot.storage.tables import InboundUpdate
 
 KEEP = timedelta(days=2)
 MAX_ATTEMPTS = 5
+#: An update's life: ``pending`` (stored, not yet handled), ``answering`` (its effects
+#: committed, its reply not yet known to be sent), ``done``; or ``failed`` after
+#: :data:`MAX_ATTEMPTS`. An update left ``answering`` by a process that died is taken
+#: again, finds its effects done and is answered again; so a crash between the commit
+#: and the reply loses neither.
+OPEN = ("pending", "answering")
 
 
 @dataclass(frozen=True)
@@ -61,13 +67,15 @@ class Inbox:
         process holds an update (so one chat's updates stay in order across processes)."""
         busy = (
             select(InboundUpdate.chat_key)
-            .where(InboundUpdate.platform == self.platform, InboundUpdate.status == "pending")
+            .where(InboundUpdate.platform == self.platform)
+            .where(col(InboundUpdate.status).in_(OPEN))
             .where(col(InboundUpdate.claimed_until) >= now)
         )
         async with self.db.read() as s:
             rows = await s.exec(
                 select(InboundUpdate)
-                .where(InboundUpdate.platform == self.platform, InboundUpdate.status == "pending")
+                .where(InboundUpdate.platform == self.platform)
+                .where(col(InboundUpdate.status).in_(OPEN))
                 .where(col(InboundUpdate.chat_key).not_in(busy))
                 .order_by(col(InboundUpdate.id))
                 .limit(limit)
@@ -82,7 +90,7 @@ class Inbox:
                 update(InboundUpdate)
                 .where(col(InboundUpdate.platform) == self.platform)
                 .where(col(InboundUpdate.update_id) == update_id)
-                .where(col(InboundUpdate.status) == "pending")
+                .where(col(InboundUpdate.status).in_(OPEN))
                 .where(col(InboundUpdate.claimed_until).is_(None)
                        | (col(InboundUpdate.claimed_until) < now))
                 .values(claimed_until=now + lease)
@@ -103,7 +111,7 @@ class Inbox:
                 update(InboundUpdate)
                 .where(col(InboundUpdate.platform) == self.platform)
                 .where(col(InboundUpdate.update_id).in_(list(update_ids)))
-                .where(col(InboundUpdate.status) == "pending")
+                .where(col(InboundUpdate.status).in_(OPEN))
                 .where(col(InboundUpdate.claimed_until) >= now)
                 .values(claimed_until=now + lease)
             )
@@ -115,30 +123,31 @@ class Inbox:
             count, oldest = (await s.exec(
                 select(func.count(), func.min(InboundUpdate.received_at))
                 .where(InboundUpdate.platform == self.platform,
-                       InboundUpdate.status == "pending")
+                       col(InboundUpdate.status).in_(OPEN))
             )).one()
             return int(count), oldest
 
     async def mark_done(self, session: AsyncSession, update_id: int, *, now: datetime) -> None:
-        """Inside the transaction of the update's effects; a second time raises AlreadyDone."""
+        """Inside the transaction of the update's effects: they are done, the reply is
+        owed (``answering``); a second time raises AlreadyDone."""
         result = await session.exec(
             update(InboundUpdate)
             .where(col(InboundUpdate.platform) == self.platform)
             .where(col(InboundUpdate.update_id) == update_id)
             .where(col(InboundUpdate.status) == "pending")
-            .values(status="done", done_at=now)
+            .values(status="answering", done_at=now)
         )
         if result.rowcount != 1:
             raise AlreadyDone(update_id)
 
     async def finish(self, update_id: int, *, now: datetime) -> None:
-        """Mark an update done when it changed nothing (a read, an error answered)."""
+        """Mark an update done once it was answered (or changed nothing)."""
         async with self.db.write() as s:
             await s.exec(
                 update(InboundUpdate)
                 .where(col(InboundUpdate.platform) == self.platform)
                 .where(col(InboundUpdate.update_id) == update_id)
-                .where(col(InboundUpdate.status) == "pending")
+                .where(col(InboundUpdate.status).in_(OPEN))
                 .values(status="done", done_at=now)
             )
 
@@ -160,6 +169,6 @@ class Inbox:
             await s.exec(
                 delete(InboundUpdate)
                 .where(col(InboundUpdate.platform) == self.platform)
-                .where(col(InboundUpdate.status) != "pending")
+                .where(col(InboundUpdate.status).not_in(OPEN))
                 .where(col(InboundUpdate.received_at) < now - KEEP)
             )

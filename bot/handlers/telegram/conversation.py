@@ -9,6 +9,7 @@ so answers reach the bot in groups with privacy mode on.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from typing import TYPE_CHECKING
 
@@ -18,7 +19,7 @@ from telegram.constants import ParseMode
 
 from bot.commands.words import COMMANDS
 from bot.i18n import lang_of, t
-from bot.storage.database import with_each_write
+from bot.storage.database import AlreadyDone, with_each_write
 from bot.storage.drafts import Drafts
 
 if TYPE_CHECKING:
@@ -65,7 +66,7 @@ class Steps:
         elif text.startswith("/"):
             return False  # another command: the draft waits for its answer
         elif draft.step == TITLE:
-            await self.drafts.save(chat, who, step=DETAIL, title=message.text, now=now)
+            await self._save(chat, who, step=DETAIL, title=message.text)
             await self._say(update, "conversation.detail", ask=True)
         else:
             await self._log(update, draft.title, message.text)
@@ -76,10 +77,14 @@ class Steps:
         if isinstance(await self.listeners.admit(update, message.text), str):
             await self.listeners.run(update, message.text)  # says why not, as typed
             return True
-        await self.drafts.save(str(message.chat_id), str(update.effective_user.id),
-                               step=TITLE, now=self.face.clock.now())
+        await self._save(str(message.chat_id), str(update.effective_user.id), step=TITLE)
         await self._say(update, "conversation.title", ask=True)
         return True
+
+    async def _save(self, chat: str, who: str, *, step: str, title: str = "") -> None:
+        # Saved before a crash took the question (AlreadyDone): ask it again.
+        with contextlib.suppress(AlreadyDone):
+            await self.drafts.save(chat, who, step=step, title=title, now=self.face.clock.now())
 
     async def _say(self, update: Update, key: str, *, ask: bool) -> None:
         message, user = update.effective_message, update.effective_user

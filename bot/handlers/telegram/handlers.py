@@ -80,15 +80,12 @@ class Listeners:
             return None
 
     async def _answer(self, identity: Identity, text: str, update: Update, chat: ChatRef,
-                      mesa: str | None, source: str) -> Reply | None:
+                      mesa: str | None, source: str) -> Reply:
         user = update.effective_user
-        try:
-            return await self.face.dispatcher.handle(
-                identity, text, mesa=mesa, source=source, chat=chat,
-                language_hint=user.language_code if user else None,
-            )
-        except AlreadyDone:
-            return None  # a redelivered update: it already had its effect and its answer
+        return await self.face.dispatcher.handle(
+            identity, text, mesa=mesa, source=source, chat=chat,
+            language_hint=user.language_code if user else None,
+        )
 
     async def text(self, update: Update, context: Context) -> None:
         """A message: a command, or a reply to the bot's message about an action."""
@@ -145,8 +142,7 @@ class Listeners:
         mesa = mesa or linked_mesa
         reply = await self._answer(identity, text, update, chat, mesa,
                                    f"telegram:{chat.chat_id}:{message.message_id}")
-        if reply is not None:
-            await self.deliver(update, chat, reply, _mesa_id(identity, mesa))
+        await self.deliver(update, chat, reply, _mesa_id(identity, mesa))
 
     async def deliver(self, update: Update, chat: ChatRef, reply: Reply,
                       mesa_id: int | None) -> None:
@@ -180,8 +176,6 @@ class Listeners:
         chat, mesa, identity = admitted
         reply = await self._answer(identity, query.data, update, chat, mesa,
                                    f"telegram:{chat.chat_id}:button:{query.id}")
-        if reply is None:
-            return
         if reply.is_error:
             text = " ".join(line.text for line in reply.lines if line.style is Style.ERROR)
             await query.answer(text[:200], show_alert=True)
@@ -214,7 +208,8 @@ class Listeners:
         except DomainError as error:
             await self.face.send(message.chat_id, say.domain_error(error))
             return
-        except AlreadyDone:
+        except AlreadyDone:  # joined before a crash took the answer: say it again
+            await self.face.send(message.chat_id, say.already_done([]))
             return
         await self.face.send(message.chat_id, say.joined(joined))
 

@@ -58,6 +58,7 @@ async def test_a_conversation_goes_on_after_a_restart(
     fake.type(maria, group, "/problema")
     ask_title = await fake.wait_for_text(GROUP, "¿Cuál es el problema?")
     await face.stop()
+    face.services.clock.advance(timedelta(seconds=15))  # type: ignore[attr-defined]
     second = TelegramFace(face.services, token=fake.token, api_base_url=fake.base_url,
                           clock=face.services.clock, poll_timeout=1)
     await second.start()

@@ -6,12 +6,14 @@ from __future__ import annotations
 import itertools
 import time
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from telegram import Update
 
 from bot.core.chats import ChatRef
+from bot.core.clock import ManualClock
 from bot.core.services import Services
 from bot.handlers.telegram.face import TelegramFace
 from tests.builders import Cast
@@ -94,3 +96,39 @@ async def test_a_stranger_is_told_how_to_join(
     stranger = {"id": 555, "is_bot": False, "first_name": "Ana", "language_code": "es"}
     await _type(face, stranger, _private(stranger), "/matriz")
     assert "use el enlace de invitación" in request.sent()[-1]["text"]
+
+
+class _Crash(BaseException):
+    """The process dies: nothing in it catches this."""
+
+
+async def test_a_crash_between_the_commit_and_the_reply_loses_neither(
+    fast: tuple[TelegramFace, RecordingRequest], services: Services, cast: Cast,
+    clock: ManualClock, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The bottleneck is recorded, then the process dies before it answers. Another
+    process takes the update once the claim lapses: it records nothing twice, and María
+    is answered after all."""
+    face, request = fast
+    maria = _user("maria")
+    body = {"message": {"message_id": 7, "from": maria, "chat": _private(maria),
+                        "date": int(time.time()), "text": "/problema Guías lentas"}}
+    await face.receive([{"update_id": 4242, **body}])
+    real_send = face.send
+
+    async def dies(*args: Any, **kwargs: Any) -> Any:
+        raise _Crash()
+
+    monkeypatch.setattr(face, "send", dies)
+    with pytest.raises(_Crash):
+        await face.runner.run_pending()
+    assert request.sent() == []
+    monkeypatch.setattr(face, "send", real_send)
+
+    clock.advance(timedelta(seconds=15))  # the dead process's claim lapses
+    await face.runner.run_pending()
+    (answer,) = request.sent()
+    assert "ya quedó registrado (P-1)" in answer["text"]
+    matrix = await services.reading.matrix(actor=cast.rosa)
+    assert [b.ref for b in matrix.awaiting_triage] == ["P-1"]
+    assert await face.runner.run_pending() == 0  # answered: done for good
