@@ -62,10 +62,20 @@ def test_blocked_reason_and_detail() -> None:
 
 
 def test_deadline_splits_date_and_reason() -> None:
-    assert parse_deadline("el lunes, falta la firma") == ("el lunes", "falta la firma")
-    assert parse_deadline("next Monday because of the audit") == ("next Monday", "of the audit")
+    assert parse_deadline("el lunes, falta la firma") == [("el lunes", "falta la firma")]
+    assert parse_deadline("next Monday because of the audit") == [
+        ("next Monday", "of the audit")]
     with pytest.raises(Usage):
         parse_deadline("el lunes")
+
+
+def test_deadline_offers_every_place_a_comma_could_end_the_date() -> None:
+    assert parse_deadline("viernes, 4 de diciembre, por la huelga") == [
+        ("viernes", "4 de diciembre, por la huelga"),
+        ("viernes, 4 de diciembre", "por la huelga"),
+    ]
+    assert parse_deadline("15/01/2027; falta firma, y sello") == [
+        ("15/01/2027", "falta firma, y sello"), ("15/01/2027; falta firma", "y sello")]
 
 
 def test_sessions_and_prioritize() -> None:
