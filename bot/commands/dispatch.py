@@ -58,9 +58,9 @@ class Dispatcher:
                 face answers nothing.
         """
         say = Presenter(language_for(identity, language_hint), DEFAULT_TZ)
-        text = scrub(text)
         if len(text) > MAX_INPUT:
             return say.error("too_long", length=len(text), limit=MAX_INPUT)
+        text = scrub(text)
         word, args = split_command(text)
         if word is None:
             return say.error("not_a_command")

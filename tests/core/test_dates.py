@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bot.commands.parse import Usage, parse_deadline
 from bot.core.dates import (
     Reading,
     add_working_days,
@@ -23,6 +24,7 @@ from bot.core.errors import (
     DateTooFar,
     DateUnreadable,
     DateWeekdayMismatch,
+    DomainError,
     TimeUnreadable,
 )
 
@@ -165,3 +167,31 @@ def test_a_date_written_in_full_with_digits_ends_at_its_separator() -> None:
         [("15/01/2027", "22 de enero, por la huelga"), ("15/01/2027, 22 de enero", "por")],
         today=TODAY,
     ) == Reading(date(2027, 1, 15), "15/01/2027", "22 de enero, por la huelga")
+
+
+_PIECES = ["viernes", "22 de enero", "15 de enero", "el lunes", "mañana", "por la huelga",
+           "falta la firma", "en 3 días", "porque", "2027", "ayer", "x"]
+
+
+@given(st.lists(st.sampled_from(_PIECES), min_size=2, max_size=5),
+       st.lists(st.sampled_from([", ", "; ", " ", " porque "]), min_size=4, max_size=4))
+def test_a_deadline_is_never_a_date_other_than_one_every_reading_agrees_on(
+    pieces: list[str], separators: list[str]
+) -> None:
+    """Whatever split is taken, no other split reads as a different date."""
+    joined = zip(separators[: len(pieces) - 1], pieces[1:], strict=True)
+    text = pieces[0] + "".join(sep + piece for sep, piece in joined)
+    try:
+        splits = parse_deadline(text)
+    except Usage:
+        return
+    try:
+        reading = read_deadline(splits, today=TODAY)
+    except DomainError:
+        return
+    for words, _ in splits:
+        try:
+            other = parse_due_date(words, today=TODAY)
+        except DomainError:
+            continue
+        assert other == reading.due_on, (text, words)

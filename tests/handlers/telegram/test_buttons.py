@@ -127,6 +127,7 @@ async def test_a_deadline_read_two_ways_is_chosen_by_tapping_the_date(
     group, team = await _linked(fake, people)
     jorge = people["jorge"]
     fake.type(people["maria"], group, "/problema El registro demora")
+    await fake.wait_for_text(GROUP, "Registrado como P-1")  # chats run concurrently
     fake.type(people["rosa"], team, "/accion P-1 Publicar el procedimiento")
     await fake.wait_for_text(GROUP, "Acción A-1 propuesta")
     fake.type(jorge, group, "/tomar A-1")
