@@ -312,11 +312,13 @@ def read_deadline(
     if not readings:
         raise DateUnreadable(text=first_words[:MAX_DATE_TEXT])
     distinct: dict[date, Reading] = {}
-    for _, reading in readings:
-        distinct.setdefault(reading.due_on, reading)
+    for _, reading in readings:  # per date, the longest words that read as it
+        distinct[reading.due_on] = reading
     if len(distinct) > 1:
         raise DateAmbiguous(readings=list(distinct.values()))
-    return readings[0][1]
+    # All agree: the reason is what follows the longest date ("January 22, 2027, strike"
+    # gives "strike", not "2027, strike").
+    return readings[-1][1]
 
 
 def full_numeric(day: date) -> str:

@@ -132,11 +132,14 @@ def test_a_deadline_is_read_whole_when_the_longer_reading_agrees_or_does_not_rea
         [("el lunes", "falta la firma, y el sello"), ("el lunes, falta la firma", "y el sello")],
         today=TODAY,
     ) == Reading(date(2027, 1, 18), "el lunes", "falta la firma, y el sello")
-    # The 15th is that Friday: one date, said twice.
+    # The 15th is that Friday: one date, said twice; the reason follows the longer words.
     assert read_deadline(
         [("viernes", "15 de enero, por la huelga"), ("viernes, 15 de enero", "por la huelga")],
         today=TODAY,
-    ).due_on == date(2027, 1, 15)
+    ) == Reading(date(2027, 1, 15), "viernes, 15 de enero", "por la huelga")
+    assert read_deadline(
+        [("January 22", "2027, strike"), ("January 22, 2027", "strike")], today=TODAY,
+    ) == Reading(date(2027, 1, 22), "January 22, 2027", "strike")
 
 
 def test_a_deadline_that_reads_as_two_dates_is_not_guessed() -> None:
