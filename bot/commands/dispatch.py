@@ -1,8 +1,10 @@
 """A line of text from a known person into one reply, in their language.
 
-The one entry point every face calls. Domain errors become clear answers; an unexpected
-failure is logged and answered politely, and its transaction has already rolled back, so
-nothing is ever half-written.
+The one entry point every face calls. The text is scrubbed here, once for every face, of
+what no one can see or store (NUL and other control characters, lone surrogates,
+zero-width and bidirectional-override characters). Domain errors become clear answers;
+an unexpected failure is logged and answered politely, and its transaction has already
+rolled back, so nothing is ever half-written.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from bot.core.chats import ChatRef
 from bot.core.errors import ChooseMesa, DomainError, UnknownMesa
 from bot.core.members import Identity
 from bot.core.services import Services
+from bot.core.text import scrub
 from bot.i18n import lang_of
 from bot.storage.database import AlreadyDone
 
@@ -69,6 +72,7 @@ class Dispatcher:
         say = Presenter(language_for(identity, language_hint), DEFAULT_TZ)
         if len(text) > MAX_INPUT:
             return say.error("too_long", length=len(text), limit=MAX_INPUT)
+        text = scrub(text)
         word, args = split_command(text)
         if word is None:
             return say.error("not_a_command")

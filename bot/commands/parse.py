@@ -6,11 +6,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from bot.core.context import MAX_NUMBER
 from bot.core.enums import BlockedReason, OwnerClass, RequestKind, RootCause
-from bot.core.errors import BadTriage
+from bot.core.errors import BadTriage, SessionNotFound
 from bot.core.text import fold
 
-_REF = re.compile(r"^[PpAaSs]-?\d{1,7}$")
+_REF = re.compile(r"^[PpAaSs]-?\d+$")
+#: What a number longer than any count reads as: more than anything the bot numbers.
+BEYOND = 10**18
 
 
 class Usage(Exception):
@@ -27,6 +30,26 @@ def split_command(text: str) -> tuple[str | None, str]:
         head, _, more = head.partition("\n")
         rest = more + (" " + rest if rest else "")
     return head, rest.strip()
+
+
+def whole_number(token: str) -> int | None:
+    """The number ``token`` spells in decimal digits, else None.
+
+    ``str.isdigit`` also accepts "²", which ``int`` refuses, and ``int`` refuses more
+    than 4,300 digits: so only decimal digits count, and a number longer than any count
+    reads as ``BEYOND`` (then answered "not found" or "out of range", not a crash).
+    """
+    if not token.isdecimal():
+        return None
+    return int(token) if len(token) < len(str(BEYOND)) else BEYOND
+
+
+def session_number(token: str) -> int | None:
+    """"3", "S-3" or "s3" as a session number; one too large to exist is not found."""
+    number = whole_number(token.strip().upper().removeprefix("S-").removeprefix("S"))
+    if number is not None and number > MAX_NUMBER:
+        raise SessionNotFound(number=token.strip()[:20])
+    return number
 
 
 def is_ref(token: str) -> bool:
@@ -109,9 +132,10 @@ class Triage:
 
 
 def _score(token: str) -> int:
-    if not token.isdigit() or not 1 <= int(token) <= 5:
-        raise BadTriage(value=token)
-    return int(token)
+    score = whole_number(token)
+    if score is None or not 1 <= score <= 5:
+        raise BadTriage(value=token[:40])
+    return score
 
 
 def parse_triage(args: str) -> Triage:
@@ -143,7 +167,7 @@ def parse_triage(args: str) -> Triage:
                 triage.impact = score
             else:
                 triage.ease = score
-        elif word.isdigit():
+        elif word.isdecimal():
             loose_numbers.append(_score(word))
         elif triage.entity is None and re.fullmatch(r"[\w.-]{2,60}", raw):
             triage.entity = raw
@@ -176,12 +200,20 @@ def parse_blocked(args: str) -> tuple[BlockedReason | None, str]:
 _REASON_SPLIT = re.compile(r"\s*(?:,|;|\s+porque\s+|\s+because\s+|\s+motivo:?\s+)\s*", re.I)
 
 
-def parse_deadline(args: str) -> tuple[str, str]:
-    """"el lunes, falta la firma" -> ("el lunes", "falta la firma")."""
-    parts = _REASON_SPLIT.split(args.strip(), maxsplit=1)
-    if len(parts) < 2 or not parts[0] or not parts[1]:
+def parse_deadline(args: str) -> list[tuple[str, str]]:
+    """Every way to split a new date from its reason, shortest date first:
+    "viernes, 4 de diciembre, por la huelga" -> [("viernes", "4 de diciembre, por la
+    huelga"), ("viernes, 4 de diciembre", "por la huelga")]. A comma may sit inside a
+    date, so which split is meant is decided where dates are read
+    (:func:`bot.core.dates.read_deadline`), never here."""
+    text = args.strip()
+    splits = [
+        (text[: m.start()], text[m.end() :]) for m in _REASON_SPLIT.finditer(text)
+    ]
+    splits = [(words, reason) for words, reason in splits if words and reason]
+    if not splits:
         raise Usage()
-    return parts[0], parts[1]
+    return splits
 
 
 _HELD = {"realizada", "realizado", "hecha", "held", "done"}
@@ -202,13 +234,12 @@ def parse_session(args: str) -> SessionCommand:
     if not text:
         return SessionCommand("list")
     tokens = text.split()
-    number = tokens[0].upper().removeprefix("S-").removeprefix("S")
-    if len(tokens) == 2 and number.isdigit():
-        status = fold(tokens[1])
-        if status in _HELD:
-            return SessionCommand("held", number=int(number))
-        if status in _CANCELLED:
-            return SessionCommand("cancelled", number=int(number))
+    status = fold(tokens[-1])
+    if len(tokens) == 2 and (status in _HELD or status in _CANCELLED):
+        number = session_number(tokens[0])
+        if number is not None:
+            verb = "held" if status in _HELD else "cancelled"
+            return SessionCommand(verb, number=number)
     high_level = bool(_HIGH_LEVEL.match(text))
     return SessionCommand("schedule", when=_HIGH_LEVEL.sub("", text), high_level=high_level)
 
@@ -272,7 +303,10 @@ def parse_invite(args: str) -> tuple[str, str | None, int]:
         raise Usage()
     role = _ROLES[fold(words[0])]
     uses = 1
-    if len(words) > 1 and words[-1].isdigit():
-        uses = int(words.pop())
+    if len(words) > 1 and (count := whole_number(words[-1])) is not None:
+        if count >= BEYOND:
+            raise Usage()
+        uses = count
+        words.pop()
     entity = " ".join(words[1:]) or None
     return role, entity, uses

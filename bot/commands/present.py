@@ -14,8 +14,10 @@ from bot.commands.present_agenda import AgendaWords
 from bot.commands.present_errors import ErrorWords
 from bot.commands.reply import Button, Reply, Style
 from bot.commands.voice import clip
+from bot.commands.words import find
 from bot.core.bottlenecks import Logged, Prioritized
 from bot.core.chats import LinkedChat
+from bot.core.dates import Reading, full_numeric
 from bot.core.departures import Removed
 from bot.core.enums import ActionStatus, BlockedReason, OwnerClass, RequestKind, Role, RootCause
 from bot.core.invitations import Approved, Invited, Joined
@@ -283,6 +285,21 @@ class Presenter(AgendaWords, ErrorWords):
             for key, words in (("friday", "el viernes"), ("week", "en 1 semana"),
                                ("two_weeks", "en 2 semanas"), ("month", "en 1 mes"))
         ])
+
+    def deadline_step(self, ref: str, readings: list[Reading]) -> Reply:
+        """"viernes, 4 de diciembre, por la huelga" reads as more than one date: each
+        reading in words, with a button that carries it written unambiguously (and the
+        command itself, for a face that must drop a button too long for it)."""
+        reply = Reply(replaces=True).add(self.t("step.deadline", ref=ref, count=len(readings)))
+        word = find("/deadline")
+        assert word is not None
+        for reading in readings:
+            written = f"{ref} {full_numeric(reading.due_on)}, {reading.reason}"
+            reply.add(self.t("step.deadline_reading", words=reading.words,
+                             date=self.day(reading.due_on),
+                             command=f"/{word.word(self.lang)} {written}"), Style.ITEM)
+            reply.buttons.append(Button(self.day(reading.due_on), f"/deadline {written}"))
+        return reply
 
     def update_buttons(self, actions: list[ActionView]) -> list[Button]:
         """Done, On track and Blocked for each open promise, as under a reminder."""

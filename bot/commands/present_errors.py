@@ -35,6 +35,8 @@ class ErrorWords(Voice):
             p["date"] = self.day(p["date"])
             if "weekday" in p:
                 p["weekday"] = self.t(f"weekday.{p['weekday']}")
+        elif isinstance(error, errors.DateTooFar):
+            p["limit"] = self.day(p["limit"])
         elif isinstance(error, errors.PriorityLimit):
             current = p.pop("current")
             p["current"] = "; ".join(f"{ref} «{clip(title, 40)}»" for ref, title in current)

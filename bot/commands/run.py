@@ -18,7 +18,7 @@ from bot.commands.words import COMMANDS
 from bot.core.chats import ChatRef
 from bot.core.context import Actor
 from bot.core.enums import SessionKind, SessionStatus
-from bot.core.errors import NeedsDueDate, NotInGroup
+from bot.core.errors import DateAmbiguous, NeedsDueDate, NotInGroup
 from bot.core.members import Identity
 from bot.core.services import Services
 from bot.i18n import lang_of
@@ -64,7 +64,7 @@ async def bottleneck(c: Call) -> Reply:
 
 def _page(c: Call) -> int:
     word = c.args.strip().split(" ", 1)[0]
-    return int(word) if word.isdigit() else 1
+    return parse.whole_number(word) or 1
 
 
 async def matrix(c: Call) -> Reply:
@@ -195,10 +195,13 @@ async def blocked(c: Call) -> Reply:
 
 async def deadline(c: Call) -> Reply:
     ref, rest = parse.first_ref(c.args)
-    due, reason = parse.parse_deadline(rest)
-    view = await c.services.actions.move_due(
-        actor=c.actor, ref=ref, due=due, reason=reason, source=c.source
-    )
+    splits = parse.parse_deadline(rest)
+    try:
+        view = await c.services.actions.move_due(
+            actor=c.actor, ref=ref, splits=splits, source=c.source
+        )
+    except DateAmbiguous as ambiguous:
+        return c.say.deadline_step(ref.upper(), ambiguous.params["readings"])
     return c.say.due_moved(view)
 
 
@@ -229,8 +232,7 @@ async def session(c: Call) -> Reply:
 
 
 async def agenda(c: Call) -> Reply:
-    number = c.args.strip().upper().removeprefix("S-").removeprefix("S")
-    session_number = int(number) if number.isdigit() else None
+    session_number = parse.session_number(c.args) if c.args.strip() else None
     if c.args.strip() and session_number is None:
         raise Usage()
     result = await c.services.agendas.compile(

@@ -7,7 +7,9 @@ agenda and digests can say how often a promise slipped.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -27,7 +29,7 @@ from bot.core.context import (
     member_in_mesa,
     snapshot,
 )
-from bot.core.dates import parse_due_date
+from bot.core.dates import parse_due_date, read_deadline
 from bot.core.directory import Directory
 from bot.core.enums import (
     CLOSED_BOTTLENECK,
@@ -44,6 +46,7 @@ from bot.core.errors import (
     Forbidden,
     InvalidState,
     NeedsDueDate,
+    NotAMember,
     NotYourEntity,
     UnknownMember,
 )
@@ -57,6 +60,7 @@ from bot.storage.tables import (
     Entity,
     Member,
     Membership,
+    Mesa,
     ProgressUpdate,
 )
 
@@ -152,6 +156,7 @@ class Actions(UseCases):
         to their entity directly, becoming its owner.
         """
         now = self.clock.now()
+        typed = await self._read_due(actor, due, now) if due else None
         async with self.db.write() as s:
             acting = await load_acting(s, actor, Op.CONFIRM)
             row = await get_action(s, acting, ref, lock=True)
@@ -168,7 +173,7 @@ class Actions(UseCases):
                 raise InvalidState(ref=f"A-{row.number}", status=row.status)
             await self._check_confirmer(acting, row, entity)
             before = snapshot(row, *ACTION_FIELDS)
-            due_on = self._due(acting, due, now) if due else row.due_on
+            due_on = typed or row.due_on
             if due_on is None:
                 raise NeedsDueDate(ref=f"A-{row.number}")
             if row.owner_id is None:
@@ -203,6 +208,7 @@ class Actions(UseCases):
     ) -> ActionView:
         """A coordinator gives an action to a member (by handle) or to an entity."""
         now = self.clock.now()
+        typed = await self._read_due(actor, due, now) if due else None
         async with self.db.write() as s:
             acting = await load_acting(s, actor, Op.ASSIGN)
             row = await get_action(s, acting, ref, lock=True)
@@ -222,8 +228,8 @@ class Actions(UseCases):
                 row.owner_entity_id = entity.id
                 row.status = ActionStatus.PROPOSED.value
             row.confirmed_by_id = None
-            if due:
-                self._set_due(s, acting, row, self._due(acting, due, now), "", now)
+            if typed is not None:
+                self._set_due(s, acting, row, typed, "", now)
             await self._record(s, acting, row, kind="action.assigned", before=before,
                                source=source, now=now)
             view = await action_view(s, acting, row, now)
@@ -287,16 +293,24 @@ class Actions(UseCases):
             return view
 
     async def move_due(
-        self, *, actor: Actor, ref: str, due: str, reason: str, source: str = ""
+        self, *, actor: Actor, ref: str, due: str = "", reason: str = "",
+        splits: Sequence[tuple[str, str]] = (), source: str = "",
     ) -> ActionView:
-        """Move a promise's due date; the old date, the new one and why are all kept."""
-        reason = check_length(reason, REASON_MAX)
+        """Move a promise's due date; the old date, the new one and why are all kept.
+
+        The date and reason come as ``due`` and ``reason``, or as every ``splits`` of
+        what was typed ("viernes, 4 de diciembre, por la huelga"): when they read as
+        different dates nothing is written and ``DateAmbiguous`` lists them.
+        """
+        now = self.clock.now()
+        today, country = await self._calendar(actor, now)
+        reading = read_deadline(splits or [(due, reason)], today=today, country=country)
+        reason = check_length(reading.reason, REASON_MAX)
         if not reason:
             raise EmptyText(field="reason")
-        now = self.clock.now()
         async with self.db.write() as s:
             acting, row, before = await self._updatable(s, actor, ref)
-            self._set_due(s, acting, row, self._due(acting, due, now), reason, now)
+            self._set_due(s, acting, row, reading.due_on, reason, now)
             await self._record(s, acting, row, kind="action.due_moved", before=before,
                                source=source, now=now, reason=reason)
             return await action_view(s, acting, row, now)
@@ -355,9 +369,22 @@ class Actions(UseCases):
             after={**snapshot(row, *ACTION_FIELDS), **extra},
         )
 
-    @staticmethod
-    def _due(acting: Acting, text: str, now: datetime) -> date:
-        return parse_due_date(text, today=acting.today(now), country=acting.mesa.country)
+    async def _calendar(self, actor: Actor, now: datetime) -> tuple[date, str]:
+        """The mesa's local date and country, read in a short read transaction of its
+        own: dates are read before the write transaction opens, so a slow or refused
+        date never holds the locks a write takes."""
+        async with self.db.read() as s:
+            row = (await s.exec(
+                select(Mesa.timezone, Mesa.country).where(Mesa.id == actor.mesa_id)
+            )).first()
+        if row is None:
+            raise NotAMember()
+        timezone, country = row
+        return now.astimezone(ZoneInfo(timezone)).date(), country
+
+    async def _read_due(self, actor: Actor, text: str, now: datetime) -> date:
+        today, country = await self._calendar(actor, now)
+        return parse_due_date(text, today=today, country=country)
 
     @staticmethod
     def _set_due(

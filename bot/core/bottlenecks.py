@@ -19,6 +19,7 @@ from bot.core.context import (
     get_bottleneck,
     load_acting,
     lock_mesa,
+    parse_ref,
     snapshot,
 )
 from bot.core.directory import Directory
@@ -46,6 +47,7 @@ from bot.core.notices import notify
 from bot.core.permissions import Op
 from bot.core.rules import not_prioritizable_reason
 from bot.core.sessions import next_session, session_view
+from bot.core.text import visible
 from bot.core.views import BottleneckView, SessionView
 from bot.storage.tables import Action, Bottleneck
 
@@ -96,7 +98,7 @@ class Bottlenecks(UseCases):
     async def log(self, *, actor: Actor, text: str, source: str = "") -> Logged:
         """Record a bottleneck from the field; the team is told it awaits triage."""
         text = check_length(text, TEXT_MAX)
-        if not text:
+        if not visible(text.partition("\n")[0]):  # a title nobody could read
             raise EmptyText()
         title, detail = split_title(text)
         now = self.clock.now()
@@ -284,11 +286,20 @@ class Bottlenecks(UseCases):
     async def mark_duplicate(
         self, *, actor: Actor, ref: str, of_ref: str, source: str = ""
     ) -> BottleneckView:
+        """Mark ``ref`` a duplicate of ``of_ref``, which must not be one itself.
+
+        Both rows are locked, lower number first: "P-8 of P-7" and "P-7 of P-8" at once
+        would otherwise each see the other still open and leave each a duplicate of the
+        other; in a fixed order the second waits, then sees the first's answer.
+        """
         now = self.clock.now()
         async with self.db.write() as s:
             acting = await load_acting(s, actor, Op.TRIAGE)
-            row = await get_bottleneck(s, acting, ref, lock=True)
-            original = await get_bottleneck(s, acting, of_ref)
+            first, second = sorted((ref, of_ref), key=lambda r: parse_ref(r, "P"))
+            locked_rows = {
+                r: await get_bottleneck(s, acting, r, lock=True) for r in (first, second)
+            }
+            row, original = locked_rows[ref], locked_rows[of_ref]
             self._require_open(row)
             if original.id == row.id or original.status == BottleneckStatus.DUPLICATE:
                 raise InvalidState(ref=f"P-{original.number}", status=original.status)

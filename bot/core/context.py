@@ -61,15 +61,26 @@ class Acting:
         return now.astimezone(self.tz).date()
 
 
-_REF = re.compile(r"^\s*([PAS])\s*-?\s*(\d{1,7})\s*$", re.IGNORECASE)
+_REF = re.compile(r"^\s*([PAS])\s*-?\s*(\d+)\s*$", re.IGNORECASE)
+#: The largest number anything is given (PostgreSQL's ``integer``). A larger one cannot
+#: exist, and asking a database for it fails instead of finding nothing.
+MAX_NUMBER = 2**31 - 1
 
 
 def parse_ref(text: str, prefix: str) -> int:
-    """The number in a reference people type: "P-7", "p7", "A 12"."""
+    """The number in a reference people type: "P-7", "p7", "A 12".
+
+    Raises:
+        BadReference: not a reference of this kind.
+        NotFound: a well-formed reference too large to exist ("P-99999999999").
+    """
     match = _REF.match(text)
     if match is None or match.group(1).upper() != prefix:
         raise BadReference(text=text[:40], expected=prefix)
-    return int(match.group(2))
+    digits = match.group(2).lstrip("0") or "0"
+    if len(digits) > len(str(MAX_NUMBER)) or int(digits) > MAX_NUMBER:
+        raise NotFound(ref=f"{prefix}-{digits[:20]}")
+    return int(digits)
 
 
 def check_length(text: str, limit: int) -> str:

@@ -5,12 +5,16 @@ dateparser alone misses much of how people say a date ("el viernes", "en dos sem
 layer normalises the phrase first (articles, prepositions, number words, "próximo" and
 "que viene"), does the arithmetic it can do exactly itself (days, weeks, working days over
 the country's holidays), hands the rest to dateparser whole, and refuses when anything
-was not understood. A due date is a calendar date in the mesa's time zone.
+was not understood. A due date is a calendar date in the mesa's time zone, at most
+``MAX_YEARS_AHEAD`` years away: a farther one is a typing slip, and bounding it keeps
+"en 99999999 días hábiles" from counting days for seconds or overflowing the calendar.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -19,14 +23,18 @@ import dateparser
 import holidays
 
 from bot.core.errors import (
+    DateAmbiguous,
     DatePast,
+    DateTooFar,
     DateUnreadable,
     DateWeekdayMismatch,
+    DomainError,
     TimeUnreadable,
 )
 from bot.core.text import fold
 
 MAX_DATE_TEXT = 80
+MAX_YEARS_AHEAD = 5
 
 _FILLERS = (
     "a mas tardar el", "a mas tardar", "antes del", "hasta el", "hasta", "para el", "para",
@@ -132,7 +140,15 @@ def _weekday_phrase(text: str) -> tuple[int | None, str]:
 
 
 def _dateparser(text: str, today: date) -> date | None:
-    parsed = dateparser.parse(
+    try:
+        parsed = _dateparser_raw(text, today)
+    except (OverflowError, ValueError):  # "en 999999 meses": past the calendar's end
+        return None
+    return parsed.date() if parsed is not None else None
+
+
+def _dateparser_raw(text: str, today: date) -> datetime | None:
+    parsed: datetime | None = dateparser.parse(
         text,
         languages=["es", "en"],
         settings={
@@ -142,7 +158,22 @@ def _dateparser(text: str, today: date) -> date | None:
             "RETURN_AS_TIMEZONE_AWARE": False,
         },
     )
-    return parsed.date() if parsed is not None else None
+    return parsed
+
+
+def latest_due(today: date) -> date:
+    """The farthest date accepted: ``MAX_YEARS_AHEAD`` years from ``today``."""
+    try:
+        return today.replace(year=today.year + MAX_YEARS_AHEAD)
+    except ValueError:  # 29 February, and no such day that year
+        return today.replace(year=today.year + MAX_YEARS_AHEAD, day=28)
+
+
+def _days_ahead(text: str, today: date, days: int) -> date:
+    """``today`` plus ``days``, refused before the arithmetic when beyond the limit."""
+    if days > (latest_due(today) - today).days:
+        raise DateTooFar(text=text, limit=latest_due(today))
+    return today + timedelta(days=days)
 
 
 def _read(text: str, today: date, country: str) -> date | None:
@@ -152,9 +183,13 @@ def _read(text: str, today: date, country: str) -> date | None:
     if phrase in _RELATIVE_DAYS:
         return today + timedelta(days=_RELATIVE_DAYS[phrase])
     if match := _WORKING.match(phrase):
-        return add_working_days(today, int(match.group(1)), country)
+        # Working days are never fewer than calendar days: a count beyond the limit in
+        # calendar days is refused before counting, so the loop below stays short.
+        count = int(match.group(1))
+        _days_ahead(text, today, count)
+        return add_working_days(today, count, country)
     if (match := _IN_UNITS.match(phrase)) and match.group(2) in _UNIT_DAYS:
-        return today + timedelta(days=int(match.group(1)) * _UNIT_DAYS[match.group(2)])
+        return _days_ahead(text, today, int(match.group(1)) * _UNIT_DAYS[match.group(2)])
     weekday, rest = _weekday_phrase(phrase)
     if weekday is not None:
         if not rest:
@@ -178,6 +213,7 @@ def parse_due_date(text: str, *, today: date, country: str = "PE") -> date:
         DateUnreadable: some word was not understood.
         DatePast: the date is before ``today``.
         DateWeekdayMismatch: "lunes 7 de diciembre" when the 7th is a Tuesday.
+        DateTooFar: more than ``MAX_YEARS_AHEAD`` years away.
     """
     if not text.strip() or len(text) > MAX_DATE_TEXT:
         raise DateUnreadable(text=text[:MAX_DATE_TEXT])
@@ -186,6 +222,8 @@ def parse_due_date(text: str, *, today: date, country: str = "PE") -> date:
         raise DateUnreadable(text=text)
     if day < today:
         raise DatePast(text=text, date=day)
+    if day > latest_due(today):
+        raise DateTooFar(text=text, limit=latest_due(today))
     return day
 
 
@@ -221,3 +259,68 @@ def parse_local_datetime(
 
 def local_today(now: datetime, tz: ZoneInfo) -> date:
     return now.astimezone(tz).date()
+
+
+#: A date written out in full with digits ("04/12/2026", "2026-12-04"): it cannot grow
+#: into another date, so what follows its separator is the reason, whatever it says.
+_FULL_NUMERIC = re.compile(r"^\s*(?:\d{1,2}/\d{1,2}/\d{4}|\d{4}-\d{2}-\d{2})\s*$")
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One way to read "<date>, <reason>": the date, the words read as it, the reason."""
+
+    due_on: date
+    words: str
+    reason: str
+
+
+def read_deadline(
+    splits: Sequence[tuple[str, str]], *, today: date, country: str = "PE"
+) -> Reading:
+    """The one date and reason meant by words that a separator may split in several
+    places ("viernes, 4 de diciembre, por la huelga"), or a refusal: a command that
+    moves a date must never commit a date other than the one written.
+
+    Args:
+        splits: every (date words, reason) the text allows, shortest date first.
+
+    Raises:
+        DateAmbiguous: splits read as different dates; ``readings`` lists each one.
+        DatePast, DateWeekdayMismatch, DateTooFar: the longest words that read as a
+            date are refused, so a shorter reading would not be the date written.
+        DateUnreadable: no split starts with a date.
+    """
+    if not splits:
+        raise DateUnreadable(text="")
+    first_words, first_reason = splits[0]
+    if _FULL_NUMERIC.match(first_words):
+        return Reading(parse_due_date(first_words, today=today, country=country),
+                       first_words, first_reason)
+    readings: list[tuple[int, Reading]] = []
+    refused: list[tuple[int, DomainError]] = []
+    for index, (words, reason) in enumerate(splits):
+        try:
+            readings.append((index, Reading(
+                parse_due_date(words, today=today, country=country), words, reason)))
+        except DateUnreadable:
+            continue
+        except (DatePast, DateWeekdayMismatch, DateTooFar) as error:
+            refused.append((index, error))
+    if refused and (not readings or refused[-1][0] > readings[-1][0]):
+        raise refused[-1][1]
+    if not readings:
+        raise DateUnreadable(text=first_words[:MAX_DATE_TEXT])
+    distinct: dict[date, Reading] = {}
+    for _, reading in readings:  # per date, the longest words that read as it
+        distinct[reading.due_on] = reading
+    if len(distinct) > 1:
+        raise DateAmbiguous(readings=list(distinct.values()))
+    # All agree: the reason is what follows the longest date ("January 22, 2027, strike"
+    # gives "strike", not "2027, strike").
+    return readings[-1][1]
+
+
+def full_numeric(day: date) -> str:
+    """``day`` as "04/12/2026", the form :func:`read_deadline` never reads two ways."""
+    return f"{day.day:02d}/{day.month:02d}/{day.year}"

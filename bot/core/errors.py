@@ -147,6 +147,19 @@ class DateWeekdayMismatch(DomainError):
     code = "date_weekday_mismatch"
 
 
+class DateTooFar(DomainError):
+    """Beyond the farthest date accepted (``limit``): a slip, not a plan."""
+
+    code = "date_too_far"
+
+
+class DateAmbiguous(DomainError):
+    """The words can be split into a date and a reason in ways that give different
+    dates; ``readings`` lists each (date, the words read as the date, the reason)."""
+
+    code = "date_ambiguous"
+
+
 class TimeUnreadable(DomainError):
     code = "time_unreadable"
 

@@ -241,6 +241,11 @@ MESSAGES: dict[str, str] = {
     "step.due_friday": "Friday", "step.due_week": "In 1 week",
     "step.due_two_weeks": "In 2 weeks", "step.due_month": "In 1 month",
     "step.blocked": "Why is {ref} blocked?",
+    # bad input: dates too far, /deadline read two ways
+    "error.date_too_far": "“{text}” is beyond {limit}, the farthest date accepted. Give a nearer date.",
+    "error.date_ambiguous": "Your message reads as more than one date; I changed nothing. Write the date in numbers, for example 15/01/2027.",
+    "step.deadline": "Your message reads as {count} different dates for {ref}; I changed nothing. Choose the one you meant:",
+    "step.deadline_reading": "“{words}”: {date}. Or type: {command}",
     "button.confirm": "Confirm", "button.triage": "Triage",
     "button.prioritize": "Prioritize",
     "page.previous": "Previous", "page.next": "Next",

@@ -241,6 +241,11 @@ MESSAGES: dict[str, str] = {
     "step.due_friday": "El viernes", "step.due_week": "En 1 semana",
     "step.due_two_weeks": "En 2 semanas", "step.due_month": "En 1 mes",
     "step.blocked": "¿Por qué está bloqueada {ref}?",
+    # bad input: dates too far, /plazo read two ways
+    "error.date_too_far": "«{text}» queda más allá del {limit}, el plazo más lejano que se acepta. Indique una fecha más cercana.",
+    "error.date_ambiguous": "Su mensaje se puede leer con más de una fecha; no cambié nada. Escriba la fecha con números, por ejemplo 15/01/2027.",
+    "step.deadline": "Su mensaje se puede leer con {count} fechas distintas para {ref}; no cambié nada. Elija la que quiso decir:",
+    "step.deadline_reading": "«{words}»: {date}. O escriba: {command}",
     "button.confirm": "Confirmar", "button.triage": "Clasificar",
     "button.prioritize": "Priorizar",
     "page.previous": "Anterior", "page.next": "Siguiente",

@@ -5,17 +5,21 @@ from __future__ import annotations
 import pytest
 
 from bot.commands.parse import (
+    BEYOND,
     Usage,
     parse_blocked,
     parse_deadline,
+    parse_invite,
     parse_prioritize,
     parse_session,
     parse_triage,
+    session_number,
     split_command,
+    whole_number,
 )
 from bot.commands.words import find
 from bot.core.enums import BlockedReason, OwnerClass, RequestKind, RootCause
-from bot.core.errors import BadTriage
+from bot.core.errors import BadTriage, SessionNotFound
 
 
 def test_commands_in_spanish_english_accents_and_bot_names() -> None:
@@ -62,10 +66,20 @@ def test_blocked_reason_and_detail() -> None:
 
 
 def test_deadline_splits_date_and_reason() -> None:
-    assert parse_deadline("el lunes, falta la firma") == ("el lunes", "falta la firma")
-    assert parse_deadline("next Monday because of the audit") == ("next Monday", "of the audit")
+    assert parse_deadline("el lunes, falta la firma") == [("el lunes", "falta la firma")]
+    assert parse_deadline("next Monday because of the audit") == [
+        ("next Monday", "of the audit")]
     with pytest.raises(Usage):
         parse_deadline("el lunes")
+
+
+def test_deadline_offers_every_place_a_comma_could_end_the_date() -> None:
+    assert parse_deadline("viernes, 4 de diciembre, por la huelga") == [
+        ("viernes", "4 de diciembre, por la huelga"),
+        ("viernes, 4 de diciembre", "por la huelga"),
+    ]
+    assert parse_deadline("15/01/2027; falta firma, y sello") == [
+        ("15/01/2027", "falta firma, y sello"), ("15/01/2027; falta firma", "y sello")]
 
 
 def test_sessions_and_prioritize() -> None:
@@ -76,3 +90,16 @@ def test_sessions_and_prioritize() -> None:
     assert (high.verb, high.when, high.high_level) == ("schedule", "jueves 9:00", True)
     assert parse_prioritize("P-7 en lugar de P-3") == ("P-7", "P-3")
     assert parse_prioritize("P-7") == ("P-7", None)
+
+
+def test_numbers_are_decimal_digits_and_absurd_ones_are_beyond_anything() -> None:
+    assert (whole_number("12"), whole_number("²"), whole_number("-1"), whole_number("")) == (
+        12, None, None, None)
+    assert whole_number("9" * 5000) == BEYOND  # int() would refuse over 4,300 digits
+    assert session_number("S-3") == 3
+    with pytest.raises(SessionNotFound):
+        session_number("99999999999")
+    with pytest.raises(BadTriage):
+        parse_triage("MP ley 99999999999999999999 3")
+    with pytest.raises(Usage):
+        parse_invite("representante " + "9" * 30)

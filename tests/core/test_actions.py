@@ -13,7 +13,9 @@ from bot.core.enums import BlockedReason, OwnerClass, RootCause
 from bot.core.errors import (
     AlreadyClaimed,
     AssignedElsewhere,
+    DateAmbiguous,
     DatePast,
+    DateTooFar,
     DateUnreadable,
     Forbidden,
     NeedsDueDate,
@@ -183,3 +185,55 @@ async def test_a_dropped_action_leaves_the_lists_but_not_the_record(
     assert matrix.actions == {}
     detail = await services.reading.bottleneck(actor=cast.maria, ref="P-1")
     assert [h.kind for h in detail.history][-1] == "action.dropped"
+
+
+def _count_writes(services: Services, monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """How many write transactions were opened: one per item appended."""
+    opened: list[int] = []
+    real_write = services.db.write
+
+    def counting_write() -> object:
+        opened.append(1)
+        return real_write()
+
+    monkeypatch.setattr(services.db, "write", counting_write)
+    return opened
+
+
+@pytest.mark.parametrize(
+    ("use", "typed"),
+    [("move_due", "en 99999999 días hábiles"), ("move_due", "cuando se pueda"),
+     ("confirm", "en 99999999999 semanas"), ("assign", "31/12/9999"),
+     ("confirm", "ayer")],
+)
+async def test_a_refused_date_never_opens_the_write_transaction(
+    services: Services, cast: Cast, monkeypatch: pytest.MonkeyPatch, use: str, typed: str
+) -> None:
+    """Dates are read first, so a slow or refused one holds no lock a writer waits on."""
+    ref = await _action(services, cast)
+    await services.actions.claim(actor=cast.jorge, ref=ref)
+    await services.actions.confirm(actor=cast.jorge, ref=ref, due="viernes")
+    opened = _count_writes(services, monkeypatch)
+    a = services.actions
+    with pytest.raises((DateTooFar, DateUnreadable, DatePast)):
+        if use == "move_due":
+            await a.move_due(actor=cast.jorge, ref=ref, due=typed, reason="huelga")
+        elif use == "confirm":
+            await a.confirm(actor=cast.jorge, ref=ref, due=typed)
+        else:
+            await a.assign(actor=cast.rosa, ref=ref, to="SERFOR", due=typed)
+    assert opened == []
+
+
+async def test_a_deadline_read_two_ways_changes_nothing(services: Services, cast: Cast) -> None:
+    ref = await _action(services, cast)
+    await services.actions.claim(actor=cast.jorge, ref=ref)
+    await services.actions.confirm(actor=cast.jorge, ref=ref, due="viernes")
+    typed = [("viernes", "22 de enero, por la huelga"), ("viernes, 22 de enero", "por la huelga")]
+    with pytest.raises(DateAmbiguous):
+        await services.actions.move_due(actor=cast.jorge, ref=ref, splits=typed)
+    detail = await services.reading.bottleneck(actor=cast.maria, ref="P-1")
+    assert [(a.due_on, a.slips) for a in detail.actions] == [(date(2027, 1, 15), 0)]
+    moved = await services.actions.move_due(
+        actor=cast.jorge, ref=ref, splits=[("22/01/2027", "por la huelga")])
+    assert (moved.due_on, moved.slips) == (date(2027, 1, 22), 1)

@@ -6,6 +6,7 @@ import pytest
 
 from bot.core.enums import OwnerClass, RequestKind, RootCause
 from bot.core.errors import (
+    EmptyText,
     Forbidden,
     InvalidState,
     NotFound,
@@ -146,3 +147,35 @@ async def test_only_the_reporter_or_a_coordinator_may_call_it_solved(
     assert (solved.status, solved.credited_entity) == ("resolved", "SERFOR")
     with pytest.raises(InvalidState):
         await services.bottlenecks.resolve(actor=cast.maria, ref=ref)
+
+
+@pytest.mark.parametrize(
+    "title", ["\u200b\u200b", "\u202e\u200b \u2800", "\x00\u2060\ufeff", "\u3164"]
+)
+async def test_a_title_nobody_could_read_is_refused(
+    services: Services, cast: Cast, title: str
+) -> None:
+    with pytest.raises(EmptyText):
+        await services.bottlenecks.log(actor=cast.maria, text=title)
+    matrix = await services.reading.matrix(actor=cast.rosa)
+    assert matrix.awaiting_triage == []
+
+
+async def test_invisible_and_unstorable_characters_are_dropped_from_a_title(
+    services: Services, cast: Cast
+) -> None:
+    logged = await services.bottlenecks.log(
+        actor=cast.maria, text="Gu\u200bías\x00 \u202eforestales\u202c \ud800👩\u200d🌾"
+    )
+    assert logged.bottleneck.title == "Guías forestales 👩\u200d🌾"
+
+
+@pytest.mark.parametrize("ref", ["P-99999999999", "P-2147483648", "p 000000000000000099999999999"])
+async def test_a_reference_too_large_to_exist_is_not_found(
+    services: Services, cast: Cast, ref: str
+) -> None:
+    await services.bottlenecks.log(actor=cast.maria, text="Registro lento")
+    with pytest.raises(NotFound):
+        await services.reading.bottleneck(actor=cast.maria, ref=ref)
+    with pytest.raises(NotFound):
+        await services.bottlenecks.mark_duplicate(actor=cast.rosa, ref="P-1", of_ref=ref)

@@ -44,3 +44,26 @@ async def test_mixed_writers_on_one_mesa(services: Services, cast: Cast) -> None
     async with services.db.read() as s:
         report = await audit.verify(s)
     assert report.ok, report.problems
+
+
+async def test_two_bottlenecks_marked_duplicates_of_each_other_at_once(
+    services: Services, cast: Cast
+) -> None:
+    """"/duplicado P-a P-b" and "/duplicado P-b P-a" at the same moment: one wins, the
+    other is refused, and never is each left a duplicate of the other."""
+    b = services.bottlenecks
+    rounds = 20
+    for _ in range(2 * rounds):
+        await b.log(actor=cast.maria, text="Registro lento")
+    for n in range(rounds):
+        first, second = f"P-{2 * n + 1}", f"P-{2 * n + 2}"
+        results = await asyncio.gather(
+            b.mark_duplicate(actor=cast.rosa, ref=first, of_ref=second),
+            b.mark_duplicate(actor=cast.rosa, ref=second, of_ref=first),
+            return_exceptions=True,
+        )
+        assert sorted(type(r).__name__ for r in results) == ["BottleneckView", "InvalidState"]
+    matrix = await services.reading.matrix(actor=cast.rosa)
+    duplicates = {v.ref: v.duplicate_of for v in matrix.closed}
+    assert len(duplicates) == rounds
+    assert [ref for ref, of in duplicates.items() if duplicates.get(of or "") == ref] == []

@@ -9,8 +9,24 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.core.dates import add_working_days, parse_due_date, parse_local_datetime
-from bot.core.errors import DatePast, DateUnreadable, DateWeekdayMismatch, TimeUnreadable
+from bot.commands.parse import Usage, parse_deadline
+from bot.core.dates import (
+    Reading,
+    add_working_days,
+    latest_due,
+    parse_due_date,
+    parse_local_datetime,
+    read_deadline,
+)
+from bot.core.errors import (
+    DateAmbiguous,
+    DatePast,
+    DateTooFar,
+    DateUnreadable,
+    DateWeekdayMismatch,
+    DomainError,
+    TimeUnreadable,
+)
 
 TODAY = date(2027, 1, 11)  # a Monday
 LIMA = ZoneInfo("America/Lima")
@@ -79,6 +95,106 @@ def test_session_times() -> None:
 def test_any_text_is_a_date_or_a_clear_refusal(typed: str) -> None:
     try:
         parsed = parse_due_date(typed, today=TODAY)
-    except (DateUnreadable, DatePast, DateWeekdayMismatch):
+    except (DateUnreadable, DatePast, DateWeekdayMismatch, DateTooFar):
         return
-    assert parsed >= TODAY
+    assert TODAY <= parsed <= latest_due(TODAY)
+
+
+@given(st.integers(min_value=0, max_value=10**30),
+       st.sampled_from(["días", "semanas", "días hábiles", "working days", "meses", "años"]))
+def test_any_count_ahead_is_a_date_or_a_clear_refusal(count: int, unit: str) -> None:
+    try:
+        parsed = parse_due_date(f"en {count} {unit}", today=TODAY)
+    except (DateUnreadable, DateTooFar):
+        return
+    assert TODAY <= parsed <= latest_due(TODAY)
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["en 99999999 días hábiles", "en 99999999999 semanas", "en 99999999 dias",
+     "31/12/9999", "12/01/2032", "en 6 años"],
+)
+def test_dates_more_than_five_years_ahead_are_refused(typed: str) -> None:
+    with pytest.raises(DateTooFar) as refused:
+        parse_due_date(typed, today=TODAY)
+    assert refused.value.params["limit"] == date(2032, 1, 11)
+
+
+def test_five_years_ahead_is_still_a_date() -> None:
+    assert parse_due_date("11/01/2032", today=TODAY) == date(2032, 1, 11)
+    assert latest_due(date(2028, 2, 29)) == date(2033, 2, 28)
+
+
+def test_a_deadline_is_read_whole_when_the_longer_reading_agrees_or_does_not_read() -> None:
+    # Only "el lunes" reads as a date: the reason keeps its own comma.
+    assert read_deadline(
+        [("el lunes", "falta la firma, y el sello"), ("el lunes, falta la firma", "y el sello")],
+        today=TODAY,
+    ) == Reading(date(2027, 1, 18), "el lunes", "falta la firma, y el sello")
+    # The 15th is that Friday: one date, said twice; the reason follows the longer words.
+    assert read_deadline(
+        [("viernes", "15 de enero, por la huelga"), ("viernes, 15 de enero", "por la huelga")],
+        today=TODAY,
+    ) == Reading(date(2027, 1, 15), "viernes, 15 de enero", "por la huelga")
+    assert read_deadline(
+        [("January 22", "2027, strike"), ("January 22, 2027", "strike")], today=TODAY,
+    ) == Reading(date(2027, 1, 22), "January 22, 2027", "strike")
+
+
+def test_a_deadline_that_reads_as_two_dates_is_not_guessed() -> None:
+    with pytest.raises(DateAmbiguous) as ambiguous:
+        read_deadline(
+            [("viernes", "22 de enero, por la huelga"), ("viernes, 22 de enero", "por la huelga")],
+            today=TODAY,
+        )
+    assert ambiguous.value.params["readings"] == [
+        Reading(date(2027, 1, 15), "viernes", "22 de enero, por la huelga"),
+        Reading(date(2027, 1, 22), "viernes, 22 de enero", "por la huelga"),
+    ]
+
+
+def test_a_weekday_contradicting_the_longer_date_is_said_not_shortened() -> None:
+    # 4 December 2027 is a Saturday: "viernes" alone would read, but it is not what was
+    # written, so the contradiction is answered.
+    with pytest.raises(DateWeekdayMismatch):
+        read_deadline(
+            [("viernes", "4 de diciembre, por la huelga"),
+             ("viernes, 4 de diciembre", "por la huelga")],
+            today=TODAY,
+        )
+
+
+def test_a_date_written_in_full_with_digits_ends_at_its_separator() -> None:
+    assert read_deadline(
+        [("15/01/2027", "22 de enero, por la huelga"), ("15/01/2027, 22 de enero", "por")],
+        today=TODAY,
+    ) == Reading(date(2027, 1, 15), "15/01/2027", "22 de enero, por la huelga")
+
+
+_PIECES = ["viernes", "22 de enero", "15 de enero", "el lunes", "mañana", "por la huelga",
+           "falta la firma", "en 3 días", "porque", "2027", "ayer", "x"]
+
+
+@given(st.lists(st.sampled_from(_PIECES), min_size=2, max_size=5),
+       st.lists(st.sampled_from([", ", "; ", " ", " porque "]), min_size=4, max_size=4))
+def test_a_deadline_is_never_a_date_other_than_one_every_reading_agrees_on(
+    pieces: list[str], separators: list[str]
+) -> None:
+    """Whatever split is taken, no other split reads as a different date."""
+    joined = zip(separators[: len(pieces) - 1], pieces[1:], strict=True)
+    text = pieces[0] + "".join(sep + piece for sep, piece in joined)
+    try:
+        splits = parse_deadline(text)
+    except Usage:
+        return
+    try:
+        reading = read_deadline(splits, today=TODAY)
+    except DomainError:
+        return
+    for words, _ in splits:
+        try:
+            other = parse_due_date(words, today=TODAY)
+        except DomainError:
+            continue
+        assert other == reading.due_on, (text, words)

@@ -7,14 +7,17 @@ command wrote nothing.
 from __future__ import annotations
 
 import io
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
+from sqlmodel import func, select
 
 from bot.core import audit
 from bot.core.clock import ManualClock
 from bot.core.services import Services
 from bot.handlers.console import Console, render, repl
+from bot.i18n import t
+from bot.storage.tables import AuditEvent, DueDateChange
 from tests.builders import Cast
 
 
@@ -185,3 +188,111 @@ async def test_whatever_is_typed_gets_an_answer_not_a_failure(console: Console) 
 async def test_control_characters_are_dropped_not_fatal(console: Console) -> None:
     answer = await say(console, "maria", "/problema hola\x00 mundo\x07")
     assert "Registrado como P-1: «hola mundo»." in answer
+
+
+#: What people (and broken clients) send: numbers too large for any column, characters
+#: no database stores or no reader sees, a title of only invisible characters, dates
+#: past the calendar's end, text far too long, and markup.
+NASTY = [
+    "99999999999999999999", "P-99999999999", "A-99999999999", "S-99999999999", "-1", "0",
+    "²", "\x00", "hola\x00mundo", "\ud800", "\udfff mitad", "\u200b", "\u202e", "\u200b\u200b",
+    "\u202etexto invertido\u202c", "x" * 10_000, "<b>negrita</b> & *x* _y_ `z`",
+    "en 99999999 días hábiles, x", "viernes, 22 de enero, por la huelga", "31/12/9999, x",
+    "en 99999999999 semanas", "MP ley 99999999999999999999 3", "representante " + "9" * 30,
+]
+_INVISIBLE = ("\x00", "\ud800", "\udfff", "\u200b", "\u202e", "\u202c")
+
+
+async def _event_count(services: Services) -> int:
+    async with services.db.read() as s:
+        return (await s.exec(select(func.count()).select_from(AuditEvent))).one()
+
+
+async def test_nasty_input_to_every_command_gets_a_clear_answer_and_writes_nothing_half(
+    console: Console, services: Services
+) -> None:
+    """Every command, bare and after a reference, with each nasty argument: never the
+    internal-error answer, a refusal writes nothing, and nothing invisible is stored."""
+    from bot.commands.words import COMMANDS
+
+    await say(console, "maria", "/problema Registro lento")
+    await say(console, "rosa", "/accion P-1 Publicar")
+    await say(console, "jorge", "/tomar A-1")
+    await say(console, "jorge", "/confirmar A-1 el viernes")
+    await say(console, "rosa", "/sesion viernes 10:00")
+    internal = {t("es", "error.internal"), t("en", "error.internal")}
+    for command in COMMANDS:
+        ref = "A-1" if command.name in ("claim", "confirm", "assign", "done", "blocked",
+                                        "deadline", "drop", "progress") else "P-1"
+        for nasty in NASTY:
+            for line in (f"/{command.es} {nasty}", f"/{command.es} {ref} {nasty}"):
+                before = await _event_count(services)
+                answer = await say(console, "rosa", line)
+                assert answer.strip(), line[:80]
+                assert not any(text in answer for text in internal), line[:80]
+                if answer.startswith("⚠"):
+                    assert await _event_count(services) == before, line[:80]
+    stored = (await say(console, "rosa", "/matriz") + await say(console, "rosa", "/ver P-1")
+              + await say(console, "rosa", "/mis_tareas"))
+    assert [c for c in _INVISIBLE if c in stored] == []
+    async with services.db.read() as s:
+        assert (await audit.verify(s)).ok
+
+
+async def test_a_deadline_that_reads_as_two_dates_is_asked_with_buttons(
+    console: Console, services: Services
+) -> None:
+    await say(console, "maria", "/problema Registro lento")
+    await say(console, "rosa", "/accion P-1 Publicar")
+    await say(console, "jorge", "/tomar A-1")
+    await say(console, "jorge", "/confirmar A-1 el viernes")
+    before = await _event_count(services)
+    reply = await console.say("jorge", "/plazo A-1 viernes, 22 de enero, por la huelga")
+    text = render(reply)
+    assert "2 fechas distintas para A-1; no cambié nada" in text
+    assert "«viernes»: viernes 15 de enero de 2027" in text
+    assert "«viernes, 22 de enero»: viernes 22 de enero de 2027" in text
+    assert [(b.label, b.command) for b in reply.buttons] == [
+        ("viernes 15 de enero de 2027", "/deadline A-1 15/01/2027, 22 de enero, por la huelga"),
+        ("viernes 22 de enero de 2027", "/deadline A-1 22/01/2027, por la huelga"),
+    ]
+    assert await _event_count(services) == before
+    moved = await say(console, "jorge", reply.buttons[1].command)
+    assert "A-1: nueva fecha viernes 22 de enero de 2027 (antes viernes 15 de enero de 2027)" in (
+        moved)
+    async with services.db.read() as s:
+        changes = (await s.exec(select(DueDateChange.new_due_on, DueDateChange.reason)
+                                .where(DueDateChange.old_due_on.is_not(None)))).all()  # type: ignore[union-attr]
+    assert [tuple(c) for c in changes] == [(date(2027, 1, 22), "por la huelga")]
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("/plazo A-1 viernes, 23 de enero, por la huelga",
+         "El sábado 23 de enero de 2027 no cae en viernes"),
+        ("/plazo A-1 en 99999999 días hábiles, x",
+         "queda más allá del domingo 11 de enero de 2032"),
+        ("/confirmar A-2 en 99999999999 semanas", "queda más allá del domingo 11 de enero de 2032"),
+        ("/agenda 99999999999999999999", "No existe la sesión 99999999999999999999"),
+        ("/sesion 99999999999999999999 realizada", "No existe la sesión 99999999999999999999"),
+        ("/ver P-99999999999", "No existe P-99999999999 en esta mesa"),
+        ("/tomar A-99999999999999999999999", "No existe A-99999999999999999999"),
+        ("/problema \u200b\u200b", "Falta información. Uso: /problema"),
+        ("/asignar A-1 \x00", "Falta información. Uso: /asignar"),
+        ("/problema \ud800", "Falta información. Uso: /problema"),
+    ],
+)
+async def test_nasty_input_is_answered_with_what_was_wrong(
+    console: Console, services: Services, typed: str, expected: str
+) -> None:
+    await say(console, "maria", "/problema Registro lento")
+    for n in (1, 2):
+        await say(console, "rosa", f"/accion P-1 Publicar {n}")
+        await say(console, "jorge", f"/tomar A-{n}")
+    await say(console, "jorge", "/confirmar A-1 el viernes")
+    before = await _event_count(services)
+    answer = await say(console, "rosa" if "sesion" in typed or "agenda" in typed else "jorge",
+                       typed)
+    assert expected in answer
+    assert await _event_count(services) == before

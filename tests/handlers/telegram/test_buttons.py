@@ -119,3 +119,25 @@ async def test_a_member_of_two_mesas_chooses_with_buttons_in_private(
     await fake.wait_for_text(chat["id"], "Listo: actúa en la Mesa Acuícola")
     fake.type(people["jorge"], chat, "/matriz")
     await fake.wait_for_text(chat["id"], "Matriz de la Mesa Acuícola")
+
+
+async def test_a_deadline_read_two_ways_is_chosen_by_tapping_the_date(
+    fake: FakeTelegram, face: TelegramFace, people: dict[str, Any]
+) -> None:
+    group, team = await _linked(fake, people)
+    jorge = people["jorge"]
+    fake.type(people["maria"], group, "/problema El registro demora")
+    await fake.wait_for_text(GROUP, "Registrado como P-1")  # chats run concurrently
+    fake.type(people["rosa"], team, "/accion P-1 Publicar el procedimiento")
+    await fake.wait_for_text(GROUP, "Acción A-1 propuesta")
+    fake.type(jorge, group, "/tomar A-1")
+    await fake.wait_for_text(GROUP, "A-1 la asume")
+    fake.type(jorge, group, "/confirmar A-1 el viernes")
+    await fake.wait_for_text(GROUP, "A-1 confirmada")
+
+    fake.type(jorge, group, "/plazo A-1 viernes, 22 de enero, por la huelga")
+    choice = await fake.wait_for_text(GROUP, "2 fechas distintas para A-1; no cambié nada")
+    assert "«viernes»: viernes 15 de enero de 2027" in choice["text"]
+    fake.press(jorge, choice, _button(choice, "viernes 22 de enero de 2027"))
+    await fake.wait_for_text(
+        GROUP, "A-1: nueva fecha viernes 22 de enero de 2027 (antes viernes 15 de enero de 2027)")
