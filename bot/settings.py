@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -16,6 +18,12 @@ class Settings(BaseSettings):
     http_port: int = 8080
     #: How long one process may hold an incoming update before another takes it over.
     inbox_lease_seconds: int = 60
+    #: The key(s) that sign the audit trail, newest first, comma-separated. Never stored in
+    #: the database; unset means the key file below.
+    audit_key: SecretStr | None = None
+    #: A file of audit keys, one a line, newest first; ``~/.config/mesabot/audit.key`` by
+    #: default, created with a fresh key on first start.
+    audit_key_file: Path | None = None
 
     telegram_bot_token: SecretStr | None = Field(
         default=None, validation_alias="TELEGRAM_BOT_TOKEN"

@@ -3,10 +3,28 @@ restart never duplicates a job; durable state lives in the database, not here.""
 
 from __future__ import annotations
 
+import logging
+
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from bot.core.audit import AuditTrail
 from bot.core.services import Services
 from bot.storage.inbox import Inbox
+
+log = logging.getLogger("mesabot.audit")
+
+
+async def publish_audit_heads(services: Services) -> None:
+    """Publish every audit chain's head outside the database: a line in each mesa's team
+    chat, and in the log a readable line plus the JSON line ``mesabot audit verify
+    --heads`` reads (the log can be grepped into a heads file)."""
+    trail = AuditTrail(db=services.db, clock=services.clock)
+    for published in await trail.publish_heads():
+        head = published.head
+        events = f"{head.seq:,}".replace(",", ".")
+        log.info("cadena de auditoría %s: %s eventos, huella %s…", head.chain, events,
+                 head.hash[:12])
+        log.info("audit head %s", head.line())
 
 
 def build_scheduler(services: Services, *, platforms: list[str]) -> AsyncIOScheduler:
@@ -19,4 +37,7 @@ def build_scheduler(services: Services, *, platforms: list[str]) -> AsyncIOSched
 
     scheduler.add_job(purge_inboxes, "interval", hours=6, id="purge-inboxes",
                       replace_existing=True, coalesce=True)
+    # 12:00 UTC: morning in the Americas, when the team reads its chat.
+    scheduler.add_job(publish_audit_heads, "cron", hour=12, minute=0, args=[services],
+                      id="publish-audit-heads", replace_existing=True, coalesce=True)
     return scheduler

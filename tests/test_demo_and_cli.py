@@ -32,7 +32,8 @@ async def test_the_demo_tells_the_week_and_ends_with_an_intact_audit_trail() -> 
 def _mesabot(db: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "bot", *args], input=stdin, capture_output=True, text=True,
-        env={"MESABOT_DATABASE_URL": f"sqlite+aiosqlite:///{db}", "PATH": "/usr/bin:/bin"},
+        env={"MESABOT_DATABASE_URL": f"sqlite+aiosqlite:///{db}", "PATH": "/usr/bin:/bin",
+             "MESABOT_AUDIT_KEY_FILE": str(db.parent / "audit.key")},
         timeout=120, check=False,
     )
 
