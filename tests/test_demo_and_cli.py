@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import json
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -58,3 +60,46 @@ def test_an_administrator_sets_up_a_mesa_and_a_member_talks_to_it(tmp_path: Path
     assert verified.returncode == 0 and "BROKEN" not in verified.stdout
     twice = _mesabot(db, "entity", "add", "SERFOR")
     assert twice.returncode == 2 and "conflict" in twice.stderr
+
+
+def test_the_audit_key_is_made_once_heads_are_kept_outside_and_a_cut_chain_is_caught(
+    tmp_path: Path,
+) -> None:
+    db, key_file, heads_file = tmp_path / "mesa.db", tmp_path / "audit.key", tmp_path / "heads"
+    first = _mesabot(db, "db", "upgrade")
+    assert f"Created the audit key at {key_file}" in first.stderr
+    assert "off the database's machine" in first.stderr
+    assert key_file.stat().st_mode & 0o777 == 0o600
+    for step in [("entity", "add", "PRODUCE", "--public"),
+                 ("mesa", "create", "forestal", "Mesa Forestal", "--convener", "PRODUCE")]:
+        result = _mesabot(db, *step)
+        assert result.returncode == 0 and "Created" not in result.stderr, result.stderr
+
+    rotated = _mesabot(db, "audit", "rotate-key")
+    assert rotated.returncode == 0, rotated.stderr
+    assert "2 chain(s) moved" in rotated.stdout
+    assert len([k for k in key_file.read_text().splitlines() if not k.startswith("#")]) == 2
+
+    heads = _mesabot(db, "audit", "heads")
+    lines = [json.loads(line) for line in heads.stdout.splitlines()]
+    assert [(h["chain"], h["seq"]) for h in lines] == [("global", 2), ("mesa:1", 2)]
+    heads_file.write_text(heads.stdout)
+    clean = _mesabot(db, "audit", "verify", "--heads", str(heads_file))
+    assert clean.returncode == 0, clean.stdout
+    assert "2 chains, 4 events checked, against 2 published heads." in clean.stdout
+
+    with sqlite3.connect(db) as connection:  # cut the newest event, roll the head back
+        connection.execute("DELETE FROM audit_event WHERE chain_key = 'mesa:1' AND seq = 2")
+        connection.execute("UPDATE audit_chain SET seq = 1, head_hash = (SELECT hash FROM "
+                           "audit_event WHERE chain_key = 'mesa:1' AND seq = 1) "
+                           "WHERE key = 'mesa:1'")
+    assert _mesabot(db, "audit", "verify").returncode == 0  # the database alone agrees
+    broken = _mesabot(db, "audit", "verify", "--heads", str(heads_file))
+    assert broken.returncode == 1
+    assert f"BROKEN mesa:1: had 2 events when published on {lines[1]['date']}, now 1" in (
+        broken.stdout)
+
+    key_file.unlink()
+    keyless = _mesabot(db, "audit", "verify")
+    assert keyless.returncode == 2 and "no audit key" in keyless.stderr
+    assert not key_file.exists()  # verify never makes a key
