@@ -202,18 +202,28 @@ def _append(
     return event
 
 
-def _rotate_if_needed(
+async def _rotate_if_needed(
     session: AsyncSession, chain: AuditChain, ring: KeyRing, at: datetime
 ) -> None:
     """Before a chain's first event under a new key, the old key vouches for the new one.
 
-    If the old key is no longer configured the rotation is signed with the new key, and
-    ``verify`` reports it: a chain may not change keys without the old key's word.
+    The head names the key that signed the last event; only when that is not the newest
+    (right after a key change) is the last event read, since a rotation event is signed
+    by the old key and already vouches for the new one. If the old key is no longer
+    configured the rotation is signed with the new key, and ``verify`` reports it: a
+    chain may not change keys without the old key's word.
     """
     current = key_of(chain.head_hash)
     newest = fingerprint(ring.newest)
     if chain.seq == 0 or current == newest:
         return
+    last = (await session.exec(
+        select(AuditEvent).where(AuditEvent.chain_key == chain.key, AuditEvent.seq == chain.seq)
+    )).first()
+    if last is not None and last.kind == KEY_ROTATED:
+        current = str((last.after or {}).get("key"))  # the key the chain is already on
+        if current == newest:
+            return
     _append(
         session, chain, ring.find(current) or ring.newest, at=at,
         mesa_id=_chain_mesa(chain.key), actor_id=None, kind=KEY_ROTATED, subject="",
@@ -237,7 +247,7 @@ async def record(
     the newest key the session carries."""
     ring = keyring(session)
     chain = await _locked_chain(session, chain_key(mesa_id))
-    _rotate_if_needed(session, chain, ring, at)
+    await _rotate_if_needed(session, chain, ring, at)
     return _append(
         session, chain, ring.newest, at=at, mesa_id=mesa_id, actor_id=actor_id, kind=kind,
         subject=subject, before=before, after=after, source=source,
@@ -253,7 +263,7 @@ async def rotate_all(session: AsyncSession, *, at: datetime) -> int:
     for key in keys:
         chain = await _locked_chain(session, key)
         seq = chain.seq
-        _rotate_if_needed(session, chain, ring, at)
+        await _rotate_if_needed(session, chain, ring, at)
         moved += chain.seq != seq
     return moved
 

@@ -416,6 +416,11 @@ async def test_a_rotated_key_signs_on_and_the_old_chain_still_verifies(
         assert audit.key_of(after.hash) == audit.fingerprint(new)
         async with rotated.db.write() as s:  # `mesabot audit rotate-key`: the rest move now
             assert await audit.rotate_all(s, at=rotated.clock.now()) == 2  # global, mesa:2
+            assert await audit.rotate_all(s, at=rotated.clock.now()) == 0  # done once
+        await rotated.bottlenecks.log(actor=cast.other_mesa_rosa, text="Jaulas")  # on mesa:2
+        async with rotated.db.read() as s:
+            report = await audit.verify(s)
+        assert report.ok, report.problems
         # the old key alone no longer verifies what the new one signed
         problems = (await _verify(services)).problems
         assert f"{MESA} #{after.seq}: signed with a key this installation does not have" in (
@@ -425,6 +430,26 @@ async def test_a_rotated_key_signs_on_and_the_old_chain_still_verifies(
 
 
 async def test_a_process_left_on_the_old_key_after_a_rotation_is_reported(
+    db: Database, services: Services, cast: Cast
+) -> None:
+    await _scenario(services, cast)
+    new = b"the new key, put first after a rotation"
+    rotated = _with_keys(db, (new, *AUDIT_KEYS))
+    try:
+        async with rotated.db.write() as s:
+            await audit.rotate_all(s, at=rotated.clock.now())
+        await services.progress.post(actor=cast.jorge, ref="A-1", text="Con la llave vieja")
+        async with rotated.db.read() as s:
+            events = await _chain_events(s, MESA)
+            problems = (await audit.verify(s)).problems
+        stale = events[-1]  # signed with the old key, after the rotation to the new one
+        assert problems == [
+            f"{MESA} #{stale.seq}: not signed with the key the rotation before it named"]
+    finally:
+        await rotated.db.dispose()
+
+
+async def test_a_chain_moved_to_a_new_key_without_the_old_keys_word_is_reported(
     db: Database, services: Services, cast: Cast
 ) -> None:
     await _scenario(services, cast)
@@ -440,3 +465,25 @@ async def test_a_process_left_on_the_old_key_after_a_rotation_is_reported(
             f"{MESA} #{rotation.seq}: changes key without a rotation signed by the old key"]
     finally:
         await rotated.db.dispose()
+
+
+async def test_two_rotations_in_a_row_keep_the_chain_whole(
+    db: Database, services: Services, cast: Cast
+) -> None:
+    await _scenario(services, cast)
+    second, third = b"the second key of this installation", b"and the third, a year later"
+    for keys in [(second, *AUDIT_KEYS), (third, second, *AUDIT_KEYS)]:
+        rotated = _with_keys(db, keys)
+        try:
+            async with rotated.db.write() as s:
+                assert await audit.rotate_all(s, at=rotated.clock.now()) == 3
+        finally:
+            await rotated.db.dispose()
+    latest = _with_keys(db, (third, second, *AUDIT_KEYS))
+    try:
+        await latest.progress.post(actor=cast.jorge, ref="A-1", text="Con la tercera llave")
+        async with latest.db.read() as s:
+            report = await audit.verify(s)
+        assert report.ok, report.problems
+    finally:
+        await latest.db.dispose()
