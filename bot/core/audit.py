@@ -34,6 +34,9 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.core.audit_heads import Head as Head  # re-exported: callers use audit.*
+from bot.core.audit_heads import heads as heads
+from bot.core.audit_heads import parse_heads as parse_heads
 from bot.core.audit_rows import check_live_rows
 from bot.core.context import UseCases, locked
 from bot.core.enums import Audience
@@ -132,7 +135,7 @@ def key_of(hash_: str) -> str:
     return hash_[_MAC_LEN:]
 
 
-def event_hash(event: AuditEvent, key: bytes) -> str:
+def _canonical(event: AuditEvent) -> bytes:
     body = {
         "chain": event.chain_key,
         "seq": event.seq,
@@ -146,9 +149,18 @@ def event_hash(event: AuditEvent, key: bytes) -> str:
         "source": event.source,
         "prev": event.prev_hash,
     }
-    canonical = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    mac = hmac.new(key, canonical.encode(), hashlib.sha256).hexdigest()
+    return json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def event_hash(event: AuditEvent, key: bytes) -> str:
+    mac = hmac.new(key, _canonical(event), hashlib.sha256).hexdigest()
     return mac[:_MAC_LEN] + fingerprint(key)
+
+
+def _unkeyed(event: AuditEvent) -> bool:
+    """Written before the chain had a key (plain SHA-256). Such events are trusted only
+    as a prefix that a keyed event seals, since that event's HMAC covers their hash."""
+    return hashlib.sha256(_canonical(event)).hexdigest() == event.hash
 
 
 # writing
@@ -211,7 +223,8 @@ async def _rotate_if_needed(
     (right after a key change) is the last event read, since a rotation event is signed
     by the old key and already vouches for the new one. If the old key is no longer
     configured the rotation is signed with the new key, and ``verify`` reports it: a
-    chain may not change keys without the old key's word.
+    chain may not change keys without the old key's word. A chain written before keys
+    existed is sealed the same way, by the newest key.
     """
     current = key_of(chain.head_hash)
     newest = fingerprint(ring.newest)
@@ -224,6 +237,8 @@ async def _rotate_if_needed(
         current = str((last.after or {}).get("key"))  # the key the chain is already on
         if current == newest:
             return
+    elif last is not None and _unkeyed(last):
+        current = "sha256"  # written before keys: the newest key seals it
     _append(
         session, chain, ring.find(current) or ring.newest, at=at,
         mesa_id=_chain_mesa(chain.key), actor_id=None, kind=KEY_ROTATED, subject="",
@@ -266,54 +281,6 @@ async def rotate_all(session: AsyncSession, *, at: datetime) -> int:
         await _rotate_if_needed(session, chain, ring, at)
         moved += chain.seq != seq
     return moved
-
-
-# published heads
-
-
-@dataclass(frozen=True)
-class Head:
-    """A chain's last event as published: enough to notice later that it was cut back or
-    rewritten. One JSON line each, readable by a person."""
-
-    chain: str
-    seq: int
-    hash: str
-    date: str
-
-    def line(self) -> str:
-        return json.dumps(
-            {"chain": self.chain, "seq": self.seq, "hash": self.hash, "date": self.date},
-            ensure_ascii=False,
-        )
-
-
-def parse_heads(text: str) -> list[Head]:
-    """Heads from a file of JSON lines. Anything before a line's first ``{`` is ignored,
-    so lines copied from the log work too; blank lines and ``#`` comments are skipped.
-
-    Raises:
-        ValueError: a line that is not a head.
-    """
-    heads = []
-    for number, line in enumerate(text.splitlines(), 1):
-        line = line.strip()
-        if not line or line.startswith("#"):
-            continue
-        try:
-            data = json.loads(line[line.index("{"):])
-            heads.append(Head(chain=str(data["chain"]), seq=int(data["seq"]),
-                              hash=str(data["hash"]), date=str(data.get("date", ""))))
-        except (ValueError, KeyError, TypeError) as error:
-            raise ValueError(f"line {number} is not a published head: {line[:80]}") from error
-    return heads
-
-
-async def heads(session: AsyncSession, *, today: date) -> list[Head]:
-    """Every chain's head as it stands now."""
-    rows = await session.exec(select(AuditChain).order_by(col(AuditChain.key)))
-    return [Head(chain=c.key, seq=c.seq, hash=c.head_hash, date=today.isoformat())
-            for c in rows if c.seq > 0]
 
 
 @dataclass(frozen=True)
@@ -380,6 +347,7 @@ def _check_events(
 ) -> None:
     prev: AuditEvent | None = None
     expected_seq = 1
+    unsealed = True  # still in the prefix written before keys
     for event in events:
         where = f"{name} #{event.seq}"
         if event.seq != expected_seq:
@@ -388,11 +356,14 @@ def _check_events(
             problems.append(f"{where}: does not follow the previous event")
         signer = key_of(event.hash)
         key = ring.find(signer)
-        if key is None:
+        was_unsealed, unsealed = unsealed, unsealed and key is None and _unkeyed(event)
+        if unsealed:
+            pass
+        elif key is None:
             problems.append(f"{where}: signed with a key this installation does not have")
         elif not hmac.compare_digest(event_hash(event, key), event.hash):
             problems.append(f"{where}: contents changed after it was written")
-        if prev is not None:
+        if prev is not None and not was_unsealed:
             before = key_of(prev.hash)
             named = (prev.after or {}).get("key") if prev.kind == KEY_ROTATED else None
             if named is not None and signer != named:
@@ -400,6 +371,9 @@ def _check_events(
             elif named is None and signer != before:
                 problems.append(f"{where}: changes key without a rotation signed by the old key")
         prev, expected_seq = event, event.seq + 1
+    if events and unsealed:
+        problems.append(f"{name}: written before the audit key and not sealed with it yet "
+                        "(mesabot audit rotate-key seals it)")
 
 
 async def verify(session: AsyncSession, published: Iterable[Head] = ()) -> ChainReport:

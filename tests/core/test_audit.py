@@ -487,3 +487,48 @@ async def test_two_rotations_in_a_row_keep_the_chain_whole(
         assert report.ok, report.problems
     finally:
         await latest.db.dispose()
+
+
+def _unkeyed(event: AuditEvent) -> str:
+    """The hash this project wrote before the audit key: plain SHA-256."""
+    import hashlib
+
+    return hashlib.sha256(audit._canonical(event)).hexdigest()
+
+
+async def _as_before_keys(services: Services, chain: str) -> None:
+    async with services.db.write() as s:
+        events = await _chain_events(s, chain)
+        for index, event in enumerate(events):
+            event.prev_hash = events[index - 1].hash if index else audit.GENESIS
+            event.hash = _unkeyed(event)
+            s.add(event)
+        head = await s.get(AuditChain, chain)
+        assert head is not None
+        head.head_hash = events[-1].hash
+        s.add(head)
+
+
+async def test_a_chain_written_before_keys_is_reported_until_a_keyed_event_seals_it(
+    services: Services, cast: Cast
+) -> None:
+    await _scenario(services, cast)
+    await _as_before_keys(services, MESA)
+    assert (await _verify(services)).problems == [
+        f"{MESA}: written before the audit key and not sealed with it yet "
+        "(mesabot audit rotate-key seals it)"]
+
+    await services.progress.post(actor=cast.jorge, ref="A-1", text="Primera con llave")
+
+    assert (await _verify(services)).problems == []
+    async with services.db.write() as s:  # then someone rewrites the unkeyed part
+        events = await _chain_events(s, MESA)
+        sealed_at = next(i for i, e in enumerate(events) if e.kind == audit.KEY_ROTATED)
+        events[1].source = "reescrito"
+        for index in range(1, sealed_at):
+            events[index].prev_hash = events[index - 1].hash
+            events[index].hash = _unkeyed(events[index])
+            s.add(events[index])
+        await _recompute_from(s, events, sealed_at)
+    assert f"{MESA} #{sealed_at + 1}: contents changed after it was written" in (
+        (await _verify(services)).problems)
