@@ -19,8 +19,7 @@ async def publish_audit_heads(services: Services) -> None:
     chat, and in the log a readable line plus the JSON line ``mesabot audit verify
     --heads`` reads (the log can be grepped into a heads file)."""
     trail = AuditTrail(db=services.db, clock=services.clock)
-    for published in await trail.publish_heads():
-        head = published.head
+    for head in await trail.publish_heads():
         events = f"{head.seq:,}".replace(",", ".")
         log.info("cadena de auditoría %s: %s eventos, huella %s…", head.chain, events,
                  head.hash[:12])

@@ -9,7 +9,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+from pydantic import SecretStr
+
+from bot.app import load_audit_keys
 from bot.demo import play
+from bot.settings import Settings
 
 
 async def test_the_demo_tells_the_week_and_ends_with_an_intact_audit_trail() -> None:
@@ -103,3 +108,15 @@ def test_the_audit_key_is_made_once_heads_are_kept_outside_and_a_cut_chain_is_ca
     keyless = _mesabot(db, "audit", "verify")
     assert keyless.returncode == 2 and "no audit key" in keyless.stderr
     assert not key_file.exists()  # verify never makes a key
+
+
+def test_the_key_setting_takes_several_keys_newest_first_and_refuses_a_short_one(
+    tmp_path: Path,
+) -> None:
+    unused = tmp_path / "audit.key"
+    settings = Settings(_env_file=None, audit_key=SecretStr(f"{'a' * 64}, {'b' * 64}"),
+                        audit_key_file=unused)
+    assert load_audit_keys(settings, create=True) == (b"a" * 64, b"b" * 64)
+    assert not unused.exists()  # the setting wins; no file is made
+    with pytest.raises(ValueError, match="at least 32 characters"):
+        load_audit_keys(Settings(_env_file=None, audit_key=SecretStr("short")), create=True)

@@ -283,14 +283,8 @@ async def rotate_all(session: AsyncSession, *, at: datetime) -> int:
     return moved
 
 
-@dataclass(frozen=True)
-class PublishedHead:
-    head: Head
-    mesa_id: int | None
-
-
 class AuditTrail(UseCases):
-    async def publish_heads(self) -> list[PublishedHead]:
+    async def publish_heads(self) -> list[Head]:
         """Tell each mesa's team chat where its chain stands ("1.284 eventos, huella
         3f9a…"), so a chain cut back later contradicts what the team was told. Returns
         every head, the global chain's too, for the caller to log."""
@@ -298,13 +292,12 @@ class AuditTrail(UseCases):
 
         now = self.clock.now()
         async with self.db.write() as s:
-            published = []
             active = set((await s.exec(
                 select(Mesa.id).where(Mesa.status == "active")
             )).all())
-            for head in await heads(s, today=now.date()):
+            published = await heads(s, today=now.date())
+            for head in published:
                 mesa_id = _chain_mesa(head.chain)
-                published.append(PublishedHead(head=head, mesa_id=mesa_id))
                 if mesa_id is not None and mesa_id in active:
                     notify(s, at=now, mesa_id=mesa_id, audience=Audience.TEAM,
                            kind="audit_head",
