@@ -26,10 +26,13 @@ from sqlmodel import SQLModel
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bot.core.audit import new_key, parse_keys
 from bot.core.clock import SystemClock
 from bot.core.services import Services
 from bot.storage.database import Database
 from tests.builders import forestry_mesa
+
+KEYS = parse_keys(new_key())  # a fresh audit key for the run
 
 N = 300
 SCRATCH = "CREATE TABLE IF NOT EXISTS bench_row (id INTEGER PRIMARY KEY, v TEXT)"
@@ -102,7 +105,7 @@ def report(title: str, baseline: float, rates: dict[str, float]) -> None:
 async def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         baseline = await sqlite_baseline(Path(folder) / "raw.db")
-        db = Database(f"sqlite+aiosqlite:///{Path(folder) / 'core.db'}")
+        db = Database(f"sqlite+aiosqlite:///{Path(folder) / 'core.db'}", audit_keys=KEYS)
         await db.create_all()
         try:
             report("SQLite (WAL), 1 writer", baseline, await core_rates(db, 1))
@@ -112,7 +115,7 @@ async def main() -> None:
     if url:
         for workers in (1, 8):
             baseline = await pg_baseline(url, workers)
-            db = Database(url)
+            db = Database(url, audit_keys=KEYS)
             async with db.engine.begin() as conn:
                 await conn.run_sync(SQLModel.metadata.drop_all)
                 await conn.run_sync(SQLModel.metadata.create_all)

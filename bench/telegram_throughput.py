@@ -24,6 +24,7 @@ from telegram.ext import ApplicationBuilder, ContextTypes, MessageHandler, filte
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bot.core.audit import new_key, parse_keys
 from bot.core.clock import SystemClock
 from bot.core.services import Services
 from bot.handlers.telegram.face import TelegramFace, chat_key
@@ -32,6 +33,8 @@ from bot.storage.database import Database
 from bot.storage.inbox import Incoming
 from tests.builders import PEOPLE, forestry_mesa
 from tests.telegram_recorder import RecordingRequest
+
+KEYS = parse_keys(new_key())  # a fresh audit key for the run
 
 N = 600
 CHATS = 5
@@ -72,7 +75,7 @@ async def baseline(payloads: list[dict[str, Any]]) -> float:
 
 
 async def face_rate(payloads: list[dict[str, Any]], folder: str) -> float:
-    db = Database(f"sqlite+aiosqlite:///{folder}/bench.db")
+    db = Database(f"sqlite+aiosqlite:///{folder}/bench.db", audit_keys=KEYS)
     await db.create_all()
     services = Services.build(db=db, clock=SystemClock())
     cast = await forestry_mesa(services)

@@ -4,10 +4,13 @@ nothing is built at import time."""
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from datetime import timedelta
+from pathlib import Path
 from typing import TextIO
 
+from bot.core.audit import new_key, parse_keys
 from bot.core.clock import Clock, SystemClock
 from bot.core.services import Services
 from bot.settings import Settings
@@ -36,7 +39,8 @@ class RedactingFormatter(logging.Formatter):
 def configure_logging(settings: Settings, stream: TextIO | None = None) -> logging.Handler:
     handler = logging.StreamHandler(stream or sys.stderr)
     secrets = [s.get_secret_value() for s in
-               (settings.telegram_bot_token, settings.telegram_webhook_secret) if s is not None]
+               (settings.telegram_bot_token, settings.telegram_webhook_secret,
+                settings.audit_key) if s is not None]
     if settings.telegram_bot_token is not None:  # its secret half, wherever it shows alone
         secrets.append(settings.telegram_bot_token.get_secret_value().partition(":")[2])
     handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s",
@@ -50,8 +54,8 @@ def configure_logging(settings: Settings, stream: TextIO | None = None) -> loggi
     return handler
 
 
-def build_services(database_url: str, clock: Clock | None = None) -> Services:
-    return Services.build(db=Database(database_url), clock=clock or SystemClock())
+class AuditKeyMissing(Exception):
+    """No audit key is configured and none may be created here."""
 
 
 #: ``mesabot run`` exit codes: a setting is missing, or an error no retry can fix (a
@@ -60,7 +64,72 @@ EXIT_CONFIG = 2
 EXIT_FATAL = 3
 
 
-async def run(settings: Settings) -> int:
+def default_key_file() -> Path:
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "mesabot" / "audit.key"
+
+
+def audit_key_file(settings: Settings) -> Path:
+    return settings.audit_key_file or default_key_file()
+
+
+def load_audit_keys(settings: Settings, *, create: bool) -> tuple[bytes, ...]:
+    """The audit keys, newest first: ``MESABOT_AUDIT_KEY`` if set, else the key file.
+
+    With ``create``, a missing key file is made with a fresh key (readable by its owner
+    only), and the log says where and what to do with it. Called from ``main()`` before
+    the loop starts, since it reads and writes a file.
+
+    Raises:
+        AuditKeyMissing: no key, and ``create`` is false.
+        ValueError: a key that is not one.
+    """
+    if settings.audit_key is not None:
+        return parse_keys(settings.audit_key.get_secret_value())
+    path = audit_key_file(settings)
+    if not path.exists():
+        if not create:
+            raise AuditKeyMissing(f"no audit key: set MESABOT_AUDIT_KEY, or create {path}")
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as file:
+            file.write(f"# mesabot audit keys, newest first\n{new_key()}\n")
+        logging.getLogger("mesabot").warning(
+            "Created the audit key at %s. Back it up apart from the database and keep it "
+            "off the database's machine: whoever holds both the key and write access to "
+            "the database can rewrite the record.", path,
+        )
+    return parse_keys(path.read_text())
+
+
+def rotate_key_file(settings: Settings) -> tuple[bytes, ...]:
+    """Put a fresh key first in the key file, keeping the old ones (they verify what they
+    signed); returns the keys, newest first. With ``MESABOT_AUDIT_KEY`` set, the file is
+    not the source: its keys are returned unchanged, the operator having put a new one
+    first there."""
+    if settings.audit_key is not None:
+        return parse_keys(settings.audit_key.get_secret_value())
+    path = audit_key_file(settings)
+    old = load_audit_keys(settings, create=False)
+    fresh = new_key()
+    temporary = path.with_suffix(".new")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as file:
+        file.write("# mesabot audit keys, newest first\n" + fresh + "\n"
+                   + "".join(key.decode() + "\n" for key in old))
+    temporary.replace(path)  # never a half-written key file
+    return (fresh.encode(), *old)
+
+
+def build_services(
+    database_url: str, clock: Clock | None = None, *, audit_keys: tuple[bytes, ...] = ()
+) -> Services:
+    return Services.build(db=Database(database_url, audit_keys=audit_keys),
+                          clock=clock or SystemClock())
+
+
+
+async def run(settings: Settings, audit_keys: tuple[bytes, ...]) -> int:
     """``mesabot run``: every configured face, the scheduler and the HTTP listener
     (``/healthz`` always, ``/telegram`` in webhook mode) on one loop, until a signal or
     an error no retry can fix; stopped in reverse order."""
@@ -84,7 +153,7 @@ async def run(settings: Settings) -> int:
     if use_webhook and secret is None:
         log.error("TELEGRAM_WEBHOOK_SECRET is required in webhook mode.")
         return EXIT_CONFIG
-    services = build_services(settings.database_url)
+    services = build_services(settings.database_url, audit_keys=audit_keys)
     stop = asyncio.Event()
     health = Health(services.clock, on_fatal=stop.set,
                     max_age=timedelta(seconds=settings.health_max_backlog_seconds))

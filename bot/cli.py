@@ -5,8 +5,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from pathlib import Path
 
-from bot.app import build_services, configure_logging
+from bot.app import (
+    AuditKeyMissing,
+    build_services,
+    configure_logging,
+    load_audit_keys,
+    rotate_key_file,
+)
 from bot.core import audit
 from bot.core.errors import DomainError
 from bot.core.services import Services
@@ -79,7 +86,14 @@ def _parser() -> argparse.ArgumentParser:
     unlink.add_argument("--slack", action="store_true")
 
     audit_cmd = sub.add_parser("audit", help="the audit trail")
-    audit_cmd.add_argument("action", choices=["verify"])
+    audit_cmd.add_argument(
+        "action", choices=["verify", "heads", "rotate-key"],
+        help="verify: check the record (exit 1 if altered); heads: print every chain's "
+             "head, one JSON line each, to keep outside the database; rotate-key: put a "
+             "new key first in the key file and move every chain to it (bot stopped)",
+    )
+    audit_cmd.add_argument("--heads", type=Path, metavar="FILE",
+                           help="with verify: heads published earlier, to check against")
     return parser
 
 
@@ -134,26 +148,62 @@ async def _admin(args: argparse.Namespace, services: Services) -> int:
         await services.members.grant_role(mesa=args.mesa, handle=args.handle, role=args.role,
                                           entity=args.entity)
         print(f"{args.handle} is {args.role} in {args.mesa}.")
-    elif args.command == "audit":
+    elif args.command == "audit" and args.action == "heads":
         async with services.db.read() as s:
-            report = await audit.verify(s)
-        print(f"{report.chains} chains, {report.events} events checked.")
-        for problem in report.problems:
-            print(f"BROKEN {problem}")
-        return 0 if report.ok else 1
+            for head in await audit.heads(s, today=services.clock.now().date()):
+                print(head.line())
+    elif args.command == "audit" and args.action == "rotate-key":
+        async with services.db.write() as s:
+            moved = await audit.rotate_all(s, at=services.clock.now())
+        newest = audit.fingerprint(services.db.audit_keys[0])
+        print(f"Audit key {newest} signs from now on; {moved} chain(s) moved to it.")
+    elif args.command == "audit":
+        return await _verify(services, args.heads)
     return 0
 
 
-async def _run(args: argparse.Namespace, settings: Settings) -> int:
+async def _verify(services: Services, heads_file: Path | None) -> int:
+    """``mesabot audit verify``: one line per problem, exit 1 on any."""
+    published: list[audit.Head] = []
+    if heads_file is not None:
+        try:
+            published = audit.parse_heads(await asyncio.to_thread(heads_file.read_text))
+        except (OSError, ValueError) as error:
+            print(f"error: {heads_file}: {error}", file=sys.stderr)
+            return 2
+    async with services.db.read() as s:
+        report = await audit.verify(s, published)
+    against = f", against {len(published)} published heads" if heads_file else ""
+    print(f"{report.chains} chains, {report.events} events checked{against}.")
+    for problem in report.problems:
+        print(f"BROKEN {problem}")
+    return 0 if report.ok else 1
+
+
+def _audit_keys(args: argparse.Namespace, settings: Settings) -> tuple[bytes, ...]:
+    """The keys a command needs. Commands that write create the key file on first use;
+    verify never does (a new key would only say that everything is broken)."""
+    if args.command == "demo":
+        return ()  # the demo makes its own
+    if args.command == "audit":
+        if args.action == "rotate-key":
+            return rotate_key_file(settings)
+        if args.action == "heads":
+            return ()
+        return load_audit_keys(settings, create=False)
+    return load_audit_keys(settings, create=True)
+
+
+async def _run(args: argparse.Namespace, settings: Settings, keys: tuple[bytes, ...]) -> int:
     if args.command == "run":
         from bot.app import run
 
-        return await run(settings)
+        return await run(settings, keys)
     if args.command == "demo":
         from bot.demo import play
 
         return 0 if await play(sys.stdout) else 1
-    services = build_services(settings.database_url)
+    services = build_services(settings.database_url, audit_keys=keys)
     try:
         return await _admin(args, services)
     except DomainError as error:
@@ -167,4 +217,9 @@ def main(argv: list[str] | None = None) -> None:
     args = _parser().parse_args(argv)
     settings = Settings()
     configure_logging(settings)
-    sys.exit(asyncio.run(_run(args, settings)))
+    try:
+        keys = _audit_keys(args, settings)
+    except (AuditKeyMissing, ValueError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        sys.exit(2)
+    sys.exit(asyncio.run(_run(args, settings, keys)))

@@ -114,7 +114,8 @@ async def play(out: TextIO, database_path: Path | None = None) -> bool:
     """Play the week; returns whether the audit chain verified at the end."""
     with tempfile.TemporaryDirectory() as folder:
         path = database_path or Path(folder) / "demo.db"
-        db = Database(f"sqlite+aiosqlite:///{path}")
+        db = Database(f"sqlite+aiosqlite:///{path}",
+                      audit_keys=audit.parse_keys(audit.new_key()))  # a key for this week
         clock = ManualClock(START - timedelta(days=1))
         services = Services.build(db=db, clock=clock)
         try:

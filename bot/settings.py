@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -20,6 +22,12 @@ class Settings(BaseSettings):
     #: ``/healthz`` answers 503 when the oldest waiting update or notice, or a loop's
     #: last successful round, is older than this.
     health_max_backlog_seconds: int = 300
+    #: The key(s) that sign the audit trail, newest first, comma-separated. Never stored in
+    #: the database; unset means the key file below.
+    audit_key: SecretStr | None = None
+    #: A file of audit keys, one a line, newest first; ``~/.config/mesabot/audit.key`` by
+    #: default, created with a fresh key on first start.
+    audit_key_file: Path | None = None
 
     telegram_bot_token: SecretStr | None = Field(
         default=None, validation_alias="TELEGRAM_BOT_TOKEN"

@@ -14,12 +14,26 @@ from datetime import timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from bot.core.audit import AuditTrail
 from bot.core.services import Services
 from bot.handlers.health import Health
 from bot.storage.inbox import Inbox
 
 log = logging.getLogger(__name__)
+audit_log = logging.getLogger("mesabot.audit")
 Job = Callable[[], Awaitable[None]]
+
+
+async def publish_audit_heads(services: Services) -> None:
+    """Publish every audit chain's head outside the database: a line in each mesa's team
+    chat, and in the log a readable line plus the JSON line ``mesabot audit verify
+    --heads`` reads (the log can be grepped into a heads file)."""
+    trail = AuditTrail(db=services.db, clock=services.clock)
+    for head in await trail.publish_heads():
+        events = f"{head.seq:,}".replace(",", ".")
+        audit_log.info("cadena de auditoría %s: %s eventos, huella %s…", head.chain, events,
+                       head.hash[:12])
+        audit_log.info("audit head %s", head.line())
 
 
 def _reported(job_id: str, job: Job, health: Health | None) -> Job:
@@ -53,5 +67,14 @@ def build_scheduler(services: Services, *, platforms: list[str],
         for platform in platforms:
             await Inbox(services.db, platform).purge(now=services.clock.now())
 
+    async def publish_heads() -> None:
+        await publish_audit_heads(services)
+
     every("purge-inboxes", purge_inboxes, timedelta(hours=6))
+    # 12:00 UTC: morning in the Americas, when the team reads its chat.
+    if health is not None:
+        health.watch("job.publish-audit-heads", stale_after=timedelta(days=1) + health.max_age)
+    scheduler.add_job(_reported("publish-audit-heads", publish_heads, health), "cron",
+                      hour=12, minute=0, id="publish-audit-heads", replace_existing=True,
+                      coalesce=True)
     return scheduler

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import socket
 from collections.abc import AsyncIterator, Iterator
 from datetime import datetime
@@ -23,6 +24,9 @@ LIMA = ZoneInfo("America/Lima")
 #: Monday 11 January 2027, 09:00 in Lima: the week of SCENARIOS.md.
 MONDAY = datetime(2027, 1, 11, 9, 0, tzinfo=LIMA)
 PG_URL = os.environ.get("MESABOT_TEST_DATABASE_URL", "")
+#: The audit key of this test run, as ``make run`` or ``mesabot run`` would make one.
+AUDIT_KEY = secrets.token_hex(32)
+AUDIT_KEYS = (AUDIT_KEY.encode(),)
 _pg_schema_ready = False
 
 
@@ -57,10 +61,10 @@ def _database_params() -> list[object]:
 async def db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
     global _pg_schema_ready
     if request.param == "sqlite":
-        database = Database(f"sqlite+aiosqlite:///{tmp_path / 'mesa.db'}")
+        database = Database(f"sqlite+aiosqlite:///{tmp_path / 'mesa.db'}", audit_keys=AUDIT_KEYS)
         await database.create_all()
     else:
-        database = Database(PG_URL)
+        database = Database(PG_URL, audit_keys=AUDIT_KEYS)
         async with database.engine.begin() as conn:
             if not _pg_schema_ready:
                 await conn.run_sync(SQLModel.metadata.drop_all)

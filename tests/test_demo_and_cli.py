@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import io
+import json
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+from pydantic import SecretStr
+
+from bot.app import load_audit_keys
 from bot.demo import play
+from bot.settings import Settings
 
 
 async def test_the_demo_tells_the_week_and_ends_with_an_intact_audit_trail() -> None:
@@ -32,7 +39,8 @@ async def test_the_demo_tells_the_week_and_ends_with_an_intact_audit_trail() -> 
 def _mesabot(db: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "bot", *args], input=stdin, capture_output=True, text=True,
-        env={"MESABOT_DATABASE_URL": f"sqlite+aiosqlite:///{db}", "PATH": "/usr/bin:/bin"},
+        env={"MESABOT_DATABASE_URL": f"sqlite+aiosqlite:///{db}", "PATH": "/usr/bin:/bin",
+             "MESABOT_AUDIT_KEY_FILE": str(db.parent / "audit.key")},
         timeout=120, check=False,
     )
 
@@ -57,3 +65,58 @@ def test_an_administrator_sets_up_a_mesa_and_a_member_talks_to_it(tmp_path: Path
     assert verified.returncode == 0 and "BROKEN" not in verified.stdout
     twice = _mesabot(db, "entity", "add", "SERFOR")
     assert twice.returncode == 2 and "conflict" in twice.stderr
+
+
+def test_the_audit_key_is_made_once_heads_are_kept_outside_and_a_cut_chain_is_caught(
+    tmp_path: Path,
+) -> None:
+    db, key_file, heads_file = tmp_path / "mesa.db", tmp_path / "audit.key", tmp_path / "heads"
+    first = _mesabot(db, "db", "upgrade")
+    assert f"Created the audit key at {key_file}" in first.stderr
+    assert "off the database's machine" in first.stderr
+    assert key_file.stat().st_mode & 0o777 == 0o600
+    for step in [("entity", "add", "PRODUCE", "--public"),
+                 ("mesa", "create", "forestal", "Mesa Forestal", "--convener", "PRODUCE")]:
+        result = _mesabot(db, *step)
+        assert result.returncode == 0 and "Created" not in result.stderr, result.stderr
+
+    rotated = _mesabot(db, "audit", "rotate-key")
+    assert rotated.returncode == 0, rotated.stderr
+    assert "2 chain(s) moved" in rotated.stdout
+    assert len([k for k in key_file.read_text().splitlines() if not k.startswith("#")]) == 2
+
+    heads = _mesabot(db, "audit", "heads")
+    lines = [json.loads(line) for line in heads.stdout.splitlines()]
+    assert [(h["chain"], h["seq"]) for h in lines] == [("global", 2), ("mesa:1", 2)]
+    heads_file.write_text(heads.stdout)
+    clean = _mesabot(db, "audit", "verify", "--heads", str(heads_file))
+    assert clean.returncode == 0, clean.stdout
+    assert "2 chains, 4 events checked, against 2 published heads." in clean.stdout
+
+    with sqlite3.connect(db) as connection:  # cut the newest event, roll the head back
+        connection.execute("DELETE FROM audit_event WHERE chain_key = 'mesa:1' AND seq = 2")
+        connection.execute("UPDATE audit_chain SET seq = 1, head_hash = (SELECT hash FROM "
+                           "audit_event WHERE chain_key = 'mesa:1' AND seq = 1) "
+                           "WHERE key = 'mesa:1'")
+    assert _mesabot(db, "audit", "verify").returncode == 0  # the database alone agrees
+    broken = _mesabot(db, "audit", "verify", "--heads", str(heads_file))
+    assert broken.returncode == 1
+    assert f"BROKEN mesa:1: had 2 events when published on {lines[1]['date']}, now 1" in (
+        broken.stdout)
+
+    key_file.unlink()
+    keyless = _mesabot(db, "audit", "verify")
+    assert keyless.returncode == 2 and "no audit key" in keyless.stderr
+    assert not key_file.exists()  # verify never makes a key
+
+
+def test_the_key_setting_takes_several_keys_newest_first_and_refuses_a_short_one(
+    tmp_path: Path,
+) -> None:
+    unused = tmp_path / "audit.key"
+    settings = Settings(_env_file=None, audit_key=SecretStr(f"{'a' * 64}, {'b' * 64}"),
+                        audit_key_file=unused)
+    assert load_audit_keys(settings, create=True) == (b"a" * 64, b"b" * 64)
+    assert not unused.exists()  # the setting wins; no file is made
+    with pytest.raises(ValueError, match="at least 32 characters"):
+        load_audit_keys(Settings(_env_file=None, audit_key=SecretStr("short")), create=True)

@@ -102,6 +102,8 @@ class AgendaWords(Voice):
             ])
         if kind == "action_assigned":
             p["who"] = params.get("owner") or params.get("entity") or "—"
+        if kind == "audit_head":  # 1.284 in Spanish, 1,284 in English
+            p["events"] = f"{int(params['events']):,}".replace(",", self.t("number.thousands"))
         if kind == "bottleneck_resolved" and not params.get("credited"):
             kind = "bottleneck_resolved_uncredited"
         reply = Reply().add(self.t(f"notice.{kind}", **p))

@@ -66,7 +66,9 @@ from bot.storage.tables import (
 
 ACTION_MAX = 500
 REASON_MAX = 500
-ACTION_FIELDS = ("status", "owner_id", "owner_entity_id", "due_on", "blocked_reason")
+#: What an action's events carry, so ``mesabot audit verify`` can check the live row.
+ACTION_FIELDS = ("status", "owner_id", "owner_entity_id", "confirmed_by_id", "due_on",
+                 "blocked_reason", "blocked_detail")
 UPDATABLE = (ActionStatus.CLAIMED, ActionStatus.CONFIRMED, ActionStatus.BLOCKED)
 
 
@@ -253,13 +255,17 @@ class Actions(UseCases):
             row.status = ActionStatus.DONE.value
             row.blocked_reason = None
             row.done_at = now
+            progress: ProgressUpdate | None = None
             if note:
-                s.add(ProgressUpdate(
+                progress = ProgressUpdate(
                     mesa_id=acting.mesa_id, action_id=row.id, bottleneck_id=row.bottleneck_id,
                     author_id=acting.member_id, text=note, source=source[:200], at=now,
-                ))
+                )
+                s.add(progress)
+                await s.flush()  # its id goes in the audit event
             await self._record(s, acting, row, kind="action.done", before=before, source=source,
-                               now=now, note=note)
+                               now=now, note=note,
+                               **({"progress": progress.id} if progress is not None else {}))
             view = await action_view(s, acting, row, now)
             notify(
                 s, at=now, source=source, mesa_id=acting.mesa_id, audience=Audience.GROUND,

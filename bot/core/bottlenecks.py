@@ -362,11 +362,14 @@ class Bottlenecks(UseCases):
         row.status = status.value
         row.updated_at = now
         s.add(row)
+        after: dict[str, object] = {"status": status.value}
+        if row.status_reason:
+            after["reason"] = row.status_reason
+        # what resolve and mark_duplicate set too, so verify can check the live row
+        after.update(snapshot(row, "credited_entity_id", "duplicate_of_id"))
         await audit.record(
             s, at=now, mesa_id=acting.mesa_id, actor_id=acting.member_id, kind=kind,
             subject=f"P-{row.number}", source=source,
-            before={"status": before},
-            after={"status": status.value, "reason": row.status_reason} if row.status_reason
-            else {"status": status.value},
+            before={"status": before}, after=after,
         )
 

@@ -39,9 +39,11 @@ class Progress(UseCases):
                 row.bottleneck_id = bottleneck.id
                 subject = f"P-{bottleneck.number}"
             s.add(row)
+            await s.flush()  # its id goes in the audit event, which verify checks it against
             await audit.record(
                 s, at=now, mesa_id=acting.mesa_id, actor_id=acting.member_id,
-                kind="progress.posted", subject=subject, source=source, after={"text": text},
+                kind="progress.posted", subject=subject, source=source,
+                after={"text": text, "progress": row.id},
             )
             author = Directory.of_actor(acting.member, acting.entity).person(acting.member_id)
             assert author is not None

@@ -307,6 +307,9 @@ MESSAGES: dict[str, str] = {
     "notice.action_dropped": "{ref} dropped by {by}: “{text}”. Reason: {reason}",
     "notice.session_scheduled": "Session {number} scheduled: {when}.",
     "notice.session_cancelled": "Session {number} on {when} was cancelled.",
+    # audit heads, published daily to the team (bot/core/audit.py)
+    "notice.audit_head": "The mesa's audit chain: {events} events, fingerprint {fingerprint}… Were the record ever rewritten, it would no longer match this message.",
+    "number.thousands": ",",
     # console
     "console.to_chat": "to {audience} of the {mesa}",
     "console.to_member": "private message to {name}",

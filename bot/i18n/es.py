@@ -307,6 +307,9 @@ MESSAGES: dict[str, str] = {
     "notice.action_dropped": "{ref} anulada por {by}: «{text}». Motivo: {reason}",
     "notice.session_scheduled": "Sesión {number} programada: {when}.",
     "notice.session_cancelled": "La sesión {number} del {when} fue cancelada.",
+    # audit heads, published daily to the team (bot/core/audit.py)
+    "notice.audit_head": "Cadena de auditoría de la mesa: {events} eventos, huella {fingerprint}… Si el registro se reescribiera, dejaría de coincidir con este mensaje.",
+    "number.thousands": ".",
     # console
     "console.to_chat": "para {audience} de la {mesa}",
     "console.to_member": "mensaje privado para {name}",

@@ -5,11 +5,15 @@ write transactions begun with ``BEGIN IMMEDIATE``. A busy timeout alone does not
 "database is locked" when a reading transaction turns into a writing one, so a write
 takes the lock up front and concurrent writers simply queue. PostgreSQL (asyncpg) is the
 production store; there rows are locked with ``SELECT ... FOR UPDATE`` by the core.
+
+Every session carries the audit keys in ``session.info`` (see :mod:`bot.core.audit`), so
+a use case records its audit event without handling keys, and the keys stay in this
+process: never in the database.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager
 from contextvars import ContextVar
 from typing import Any
@@ -23,6 +27,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.storage import tables  # noqa: F401  (registers the tables on the metadata)
 
 _WRITE = "mesabot_write"
+#: The ``session.info`` entry that holds the audit keys, newest first.
+AUDIT_KEYS = "audit_keys"
 
 WriteHook = Callable[[AsyncSession], Awaitable[None]]
 _write_hook: ContextVar[WriteHook | None] = ContextVar("mesabot_write_hook", default=None)
@@ -78,8 +84,12 @@ def _prepare_sqlite(engine: AsyncEngine) -> None:
 class Database:
     """One engine and its session factory; built once in ``main()``."""
 
-    def __init__(self, url: str, *, echo: bool = False) -> None:
+    def __init__(
+        self, url: str, *, echo: bool = False, audit_keys: Sequence[bytes] = ()
+    ) -> None:
         self.url = url
+        #: Newest first: the first signs new audit events, all of them verify old ones.
+        self.audit_keys = tuple(audit_keys)
         self.is_sqlite = _is_sqlite(url)
         kwargs: dict[str, Any] = {"echo": echo}
         if self.is_sqlite:
@@ -95,7 +105,8 @@ class Database:
     async def write(self) -> AsyncIterator[AsyncSession]:
         """One writing transaction: committed on success, rolled back on any error."""
         async with (
-            AsyncSession(self._write_engine, expire_on_commit=False) as session,
+            AsyncSession(self._write_engine, expire_on_commit=False,
+                         info={AUDIT_KEYS: self.audit_keys}) as session,
             session.begin(),
         ):
             yield session
@@ -106,7 +117,8 @@ class Database:
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
         """One reading transaction; never commits anything."""
-        async with AsyncSession(self.engine, expire_on_commit=False) as session:
+        async with AsyncSession(self.engine, expire_on_commit=False,
+                                info={AUDIT_KEYS: self.audit_keys}) as session:
             yield session  # closing the session rolls the read transaction back
 
     async def create_all(self) -> None:

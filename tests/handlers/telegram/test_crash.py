@@ -16,6 +16,7 @@ from bot.core.services import Services
 from bot.storage.database import Database
 from bot.storage.migrate import upgrade
 from tests.builders import forestry_mesa
+from tests.conftest import AUDIT_KEY, AUDIT_KEYS
 from tests.handlers.telegram.conftest import TELEGRAM_IDS
 from tests.telegram_server import FakeTelegram
 
@@ -33,6 +34,7 @@ async def _count(db: Database) -> int:
 
 async def _bot(url: str, fake: FakeTelegram) -> asyncio.subprocess.Process:
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "MESABOT_DATABASE_URL": url,
+           "MESABOT_AUDIT_KEY": AUDIT_KEY,
            "TELEGRAM_BOT_TOKEN": fake.token, "TELEGRAM_API_BASE_URL": fake.base_url,
            "MESABOT_LOG_LEVEL": "WARNING",
            # what the killed process held is taken over after this (10 s by default)
@@ -55,7 +57,7 @@ async def test_killed_mid_burst_and_restarted_processes_each_update_once(
     tmp_path: Path,
 ) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'mesa.db'}"
-    db = Database(url)
+    db = Database(url, audit_keys=AUDIT_KEYS)
     await upgrade(db)
     services = Services.build(db=db, clock=SystemClock())
     cast = await forestry_mesa(services)
@@ -105,7 +107,7 @@ async def test_mesabot_run_in_webhook_mode_takes_updates_only_with_the_secret(
     tmp_path: Path, unused_tcp_port: int
 ) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'mesa.db'}"
-    db = Database(url)
+    db = Database(url, audit_keys=AUDIT_KEYS)
     await upgrade(db)
     services = Services.build(db=db, clock=SystemClock())
     await forestry_mesa(services)
@@ -113,6 +115,7 @@ async def test_mesabot_run_in_webhook_mode_takes_updates_only_with_the_secret(
     fake = FakeTelegram()
     await fake.start()
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "MESABOT_DATABASE_URL": url,
+           "MESABOT_AUDIT_KEY": AUDIT_KEY,
            "TELEGRAM_BOT_TOKEN": fake.token, "TELEGRAM_API_BASE_URL": fake.base_url,
            "TELEGRAM_WEBHOOK_URL": f"http://127.0.0.1:{unused_tcp_port}/telegram",
            "TELEGRAM_WEBHOOK_SECRET": "webhook-secret", "MESABOT_HTTP_PORT": str(unused_tcp_port),
