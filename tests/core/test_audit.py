@@ -140,6 +140,24 @@ async def test_every_use_case_leaves_a_record_that_verifies_clean(
     await b.resolve(actor=cast.maria, ref="P-1", credited_entity="SERFOR")
     await b.resolve(actor=cast.rosa, ref="P-2")
     await services.members.set_language(actor=cast.tom, language="es")
+    # people come and go, and their promises with them
+    await a.propose(actor=cast.rosa, bottleneck_ref="P-4", text="Señalizar caminos")
+    await a.claim(actor=cast.lucia, ref="A-5")
+    await a.confirm(actor=cast.lucia, ref="A-5", due="en dos semanas")
+    await services.departures.hand_over(actor=cast.lucia, ref="A-5", to="jorge")
+    await a.propose(actor=cast.rosa, bottleneck_ref="P-4", text="Un plano")
+    await a.claim(actor=cast.andres, ref="A-6")
+    await a.propose(actor=cast.rosa, bottleneck_ref="P-4", text="Otro plano")
+    await a.claim(actor=cast.andres, ref="A-7")
+    await a.mark_blocked(actor=cast.andres, ref="A-7", reason=BlockedReason.OTHER,
+                         detail="sin datos")
+    await services.departures.remove(actor=cast.rosa, handle="andres")
+    await services.departures.remove(actor=cast.rosa, handle="jorge", successor="lucia")
+    code = (await services.invitations.create(actor=cast.rosa, role="public_official",
+                                              entity="OSINFOR")).code
+    await services.invitations.accept(code=code, name="Carla", language="es",
+                                      telegram_user_id=9001)
+    await services.invitations.approve(actor=cast.rosa, handle="carla")
 
     report = await _verify(services)
 
