@@ -17,6 +17,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from bot.core.audit import AuditTrail
 from bot.core.services import Services
 from bot.handlers.health import Health
+from bot.storage.drafts import Drafts
 from bot.storage.inbox import Inbox
 
 log = logging.getLogger(__name__)
@@ -63,9 +64,11 @@ def build_scheduler(services: Services, *, platforms: list[str],
                           replace_existing=True, coalesce=True)
 
     async def purge_inboxes() -> None:
-        """Forget processed updates after a while: Telegram reuses ids after a week."""
+        """Forget processed updates after a while (Telegram reuses ids after a week), and
+        conversation drafts nobody finished."""
         for platform in platforms:
             await Inbox(services.db, platform).purge(now=services.clock.now())
+            await Drafts(services.db, platform).purge(now=services.clock.now())
 
     async def publish_heads() -> None:
         await publish_audit_heads(services)

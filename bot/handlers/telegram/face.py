@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any, TypeVar
@@ -43,6 +44,8 @@ PLATFORM = "telegram"
 POLL_TIMEOUT = 20
 ALLOWED_UPDATES = ["message", "callback_query"]
 SEND_TRIES = 4
+#: How many step messages are remembered as replaceable (memory stays bounded).
+STEPS_KEPT = 5_000
 T = TypeVar("T")
 
 
@@ -80,8 +83,9 @@ class TelegramFace:
         self._offset: int | None = None
         self._tasks: list[asyncio.Task[None]] = []
         #: Messages that show a step of a choice: the next step may replace them. Kept in
-        #: memory only; after a restart the next step is simply sent as a new message.
-        self._steps: set[tuple[int, int]] = set()
+        #: memory only, the latest :data:`STEPS_KEPT`; after a restart (or for an old
+        #: one) the next step is simply sent as a new message.
+        self._steps: OrderedDict[tuple[int, int], None] = OrderedDict()
 
     def invite_link(self, code: str) -> str:
         """A deep link that opens the bot and sends ``/start <code>``."""
@@ -189,7 +193,9 @@ class TelegramFace:
 
             sent.append(await self.call(chat_id, send_chunk))
         if reply.replaces and sent:
-            self._steps.add((chat_id, sent[-1].message_id))
+            self._steps[(chat_id, sent[-1].message_id)] = None
+            while len(self._steps) > STEPS_KEPT:
+                self._steps.popitem(last=False)
         if reply.subject and sent and mesa_id is not None:
             await self.services.chats.remember(
                 platform=PLATFORM, chat_id=str(chat_id), message_id=str(sent[-1].message_id),

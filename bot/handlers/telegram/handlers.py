@@ -29,6 +29,7 @@ from bot.commands.words import find
 from bot.core.chats import ChatRef
 from bot.core.errors import DomainError, UnknownMember
 from bot.core.members import Identity
+from bot.core.text import scrub
 from bot.handlers.telegram import conversation
 from bot.i18n import lang_of, t
 from bot.storage.database import AlreadyDone
@@ -202,7 +203,7 @@ class Listeners:
         say = Presenter(lang, DEFAULT_TZ)
         try:
             joined = await self.services.invitations.accept(
-                code=context.args[0], name=user.full_name, language=lang,
+                code=scrub(context.args[0]), name=scrub(user.full_name), language=lang,
                 telegram_user_id=user.id, source=f"telegram:{message.chat_id}:{message.message_id}",
             )
         except DomainError as error:

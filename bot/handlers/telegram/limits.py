@@ -30,14 +30,27 @@ class Bucket:
         return 0.0 if self.tokens >= 0 else -self.tokens / self.per_second
 
 
+#: A bucket idle this long has refilled (a group's takes a minute): it can be forgotten,
+#: so the map holds the chats written to lately, not every chat ever.
+IDLE = 60.0
+#: Past this many buckets, the idle ones are dropped.
+KEEP = 2_000
+
+
 class Limiter:
     def __init__(self) -> None:
         self._overall = Bucket(capacity=30, per_second=30)
         self._chats: dict[int, Bucket] = {}
         self._lock = asyncio.Lock()
+        self._prune_at = KEEP
 
     def _bucket(self, chat_id: int) -> Bucket:
         if chat_id not in self._chats:
+            if len(self._chats) >= self._prune_at:
+                now = time.monotonic()
+                self._chats = {k: b for k, b in self._chats.items() if now - b.stamp < IDLE}
+                # All busy: let it grow, and look again when it has doubled.
+                self._prune_at = max(KEEP, 2 * len(self._chats))
             group = chat_id < 0
             self._chats[chat_id] = (
                 Bucket(capacity=20, per_second=20 / 60) if group

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
+
+from bot.handlers.telegram import limits
 from bot.handlers.telegram.limits import Bucket, Limiter
 
 
@@ -24,3 +27,17 @@ def test_the_bot_sends_at_most_thirty_a_second_overall() -> None:
     overall = Bucket(capacity=30, per_second=30)
     assert [overall.take() for _ in range(30)] == [0.0] * 30
     assert overall.take() > 0
+
+
+def test_the_limiter_forgets_chats_it_has_not_written_to_lately(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Memory stays bounded however many chats the bot ever wrote to."""
+    clock = [1000.0]
+    monkeypatch.setattr(limits.time, "monotonic", lambda: clock[0])
+    limiter = Limiter()
+    for chat in range(20_000):
+        limiter._bucket(chat)
+        clock[0] += 0.1  # 20,000 chats over half an hour
+    assert len(limiter._chats) <= limits.KEEP
+    assert 19_999 in limiter._chats  # the latest are kept

@@ -67,3 +67,11 @@ async def test_a_coordinator_removes_someone_and_their_promise_goes_back(
     assert "No tiene un rol" in fake.sent(GROUP)[before]["text"]
     fake.type(people["lucia"], group, "/tomar A-1")
     await fake.wait_for_text(GROUP, "A-1 la asume Lucía Ramos")
+
+
+async def test_a_forged_invitation_code_with_control_characters_is_just_invalid(
+    fake: FakeTelegram, face: TelegramFace, people: dict[str, Any]
+) -> None:
+    stranger = fake.person(2600, "Ana\u202e\x00", "es-PE")
+    fake.type(stranger, fake.private(stranger), "/start abc\x00\u200bdef")
+    await fake.wait_for_text(2600, "no es válido")
