@@ -23,7 +23,7 @@ from bot.core.context import (
     load_acting,
     locked,
 )
-from bot.core.enums import Cadence, MesaKind, Role
+from bot.core.enums import Audience, Cadence, MesaKind, Role
 from bot.core.errors import (
     AwaitingApproval,
     BadValue,
@@ -34,6 +34,7 @@ from bot.core.errors import (
     UnknownMember,
     UnknownMesa,
 )
+from bot.core.notices import notify
 from bot.core.permissions import Op
 from bot.storage.tables import Entity, Member, Membership, Mesa
 
@@ -274,6 +275,11 @@ class Members(UseCases):
                 after={"role": role, "entity": entity_row.name if entity_row else None,
                        "active": True},
             )
+            if before is not None:  # a change the team should hear of (not the first seat)
+                notify(s, at=now, source="cli", mesa_id=mesa_row.id, audience=Audience.TEAM,
+                       kind="role_granted",
+                       params={"name": member.name, "role": role,
+                               "entity": entity_row.name if entity_row else None})
 
     async def unlink(self, *, handle: str, telegram: bool = True, slack: bool = True) -> None:
         """Forget a member's chat accounts: from that moment the bot does not know who
@@ -297,6 +303,13 @@ class Members(UseCases):
                 after={"telegram_user_id": member.telegram_user_id,
                        "slack_user_id": member.slack_user_id},
             )
+            mesas = (await s.exec(
+                select(Membership.mesa_id).where(Membership.member_id == member.id,
+                                                 col(Membership.active).is_(True))
+            )).all()
+            for mesa_id in mesas:
+                notify(s, at=now, source="cli", mesa_id=mesa_id, audience=Audience.TEAM,
+                       kind="account_unlinked", params={"name": member.name})
 
     async def identify(
         self, *, handle: str | None = None, telegram_user_id: int | None = None,

@@ -230,6 +230,8 @@ MESSAGES: dict[str, str] = {
     "notice.removed_returned": " Their actions {refs} go back to the mesa as proposed.",
     "again.done": "Your previous message was already recorded; there is no need to repeat it.",
     "again.done_refs": "Your previous message was already recorded ({refs}); there is no need to repeat it. See where things stand with /matrix or /mytasks.",
+    "notice.role_granted": "The administrator gave {name} the role of {role} in this mesa.",
+    "notice.account_unlinked": "The administrator unlinked {name}'s chat accounts: the bot no longer recognises their messages until they are linked again.",
     "button.approve": "Approve",
     "error.invitation_invalid": "This invitation link is not valid, was already used or has expired. Ask your mesa's coordinator for a new one.",
     "error.nothing_to_approve": "{name} has no role waiting for approval in this mesa.",

@@ -230,6 +230,8 @@ MESSAGES: dict[str, str] = {
     "notice.removed_returned": " Sus acciones {refs} vuelven a la mesa como propuestas.",
     "again.done": "Su mensaje anterior ya quedó registrado; no hace falta repetirlo.",
     "again.done_refs": "Su mensaje anterior ya quedó registrado ({refs}); no hace falta repetirlo. Vea el estado con /matriz o /mis_tareas.",
+    "notice.role_granted": "El administrador dio a {name} el rol de {role} en esta mesa.",
+    "notice.account_unlinked": "El administrador desvinculó las cuentas de chat de {name}: el bot ya no reconoce sus mensajes hasta que las vuelva a vincular.",
     "button.approve": "Aprobar",
     "error.invitation_invalid": "Este enlace de invitación no es válido, ya se usó o venció. Pida uno nuevo al coordinador de su mesa.",
     "error.nothing_to_approve": "{name} no tiene ningún rol pendiente de aprobación en esta mesa.",

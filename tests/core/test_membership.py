@@ -228,3 +228,19 @@ async def test_a_removed_person_can_be_invited_back(services: Services, cast: Ca
                                                telegram_user_id=MARIA_TG)
     assert joined.status == "active"
     assert await _role(services, "maria", "forestal") == ("private_rep", "APFU")
+
+
+async def test_the_administrators_changes_are_told_to_the_team(
+    services: Services, cast: Cast
+) -> None:
+    await services.members.link_identity(handle="maria", telegram_user_id=MARIA_TG)
+    await services.members.grant_role(mesa="forestal", handle="maria", role="coordinator",
+                                      entity="APFU")
+    await services.members.unlink(handle="maria")
+    with pytest.raises(UnknownMember):
+        await services.members.identify(telegram_user_id=MARIA_TG)
+    notices = [(n.kind, n.params.get("name"), n.params.get("role"))
+               for n in await services.outbox.pending(platform="test")
+               if n.audience == "team" and n.params.get("name") == "María Quispe"]
+    assert notices[-2:] == [("role_granted", "María Quispe", "coordinator"),
+                       ("account_unlinked", "María Quispe", None)]

@@ -16,7 +16,7 @@ class Bucket:
     capacity: float
     per_second: float
     tokens: float = field(init=False)
-    stamp: float = field(default_factory=time.monotonic)
+    stamp: float = field(default_factory=lambda: time.monotonic())
 
     def __post_init__(self) -> None:
         self.tokens = self.capacity
