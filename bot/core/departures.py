@@ -200,8 +200,8 @@ class Departures(UseCases):
         await audit.record(
             s, at=now, mesa_id=mesa.id, actor_id=actor_id, kind="membership.removed",
             subject=member.handle, source=source, before=before,
-            after={"removed": True, "handed_over": handed, "returned": returned,
-                   "successor": heir[0].handle if heir else None},
+            after={**(await membership_state(s, membership) or {}), "handed_over": handed,
+                   "returned": returned, "successor": heir[0].handle if heir else None},
         )
         params = {"name": member.name, "mesa": mesa.name, "handed_over": handed,
                   "returned": returned, "successor": heir[0].name if heir else None}

@@ -100,7 +100,9 @@ def check_role_entity(role: Role, entity: Entity | None) -> None:
 async def membership_state(
     session: AsyncSession, membership: Membership | None
 ) -> dict[str, object] | None:
-    """A membership as the audit trail and the approval notice describe it."""
+    """A membership as the audit trail and the approval notice describe it. Every event
+    that changes a membership carries this whole, as its ``after``, so ``mesabot audit
+    verify`` can hold the live row against the last event about it."""
     if membership is None:
         return None
     names = {e.id: e.name for e in (await session.exec(select(Entity))).all()}
@@ -272,8 +274,7 @@ class Members(UseCases):
             await audit.record(
                 s, at=now, mesa_id=mesa_row.id, actor_id=None, kind="membership.granted",
                 subject=member.handle, source="cli", before=before,
-                after={"role": role, "entity": entity_row.name if entity_row else None,
-                       "active": True},
+                after=await membership_state(s, membership),
             )
             if before is not None:  # a change the team should hear of (not the first seat)
                 notify(s, at=now, source="cli", mesa_id=mesa_row.id, audience=Audience.TEAM,
