@@ -73,7 +73,13 @@ def build_scheduler(services: Services, *, platforms: list[str],
     async def publish_heads() -> None:
         await publish_audit_heads(services)
 
+    async def queue_pings() -> None:
+        """Pings before sessions: what is due is read from the database each minute, so
+        a restart or a second process repeats nothing and misses nothing."""
+        await services.reminders.tick()
+
     every("purge-inboxes", purge_inboxes, timedelta(hours=6))
+    every("session-pings", queue_pings, timedelta(minutes=1))
     # 12:00 UTC: morning in the Americas, when the team reads its chat.
     if health is not None:
         health.watch("job.publish-audit-heads", stale_after=timedelta(days=1) + health.max_age)

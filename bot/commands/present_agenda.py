@@ -73,8 +73,35 @@ class AgendaWords(Voice):
             reply.add(self.t("agenda.momentum_warning"), Style.NOTE)
         return reply
 
+    def session_ping(self, params: dict[str, Any]) -> Reply:
+        """Before a session: the reader's open promises, each with its buttons."""
+        reply = Reply().add(self.t("ping.title", number=params["session"], when=self.when(
+            datetime.fromisoformat(params["starts_at"]))))
+        for action in params["actions"]:
+            line = self.t("action.line", ref=action["ref"], text=clip(action["text"]),
+                          status=label(self.lang, "action_status", action["status"]))
+            if action.get("due_on"):
+                line += " · " + self.t("action.due_short", due=short_date(
+                    self.lang, date.fromisoformat(action["due_on"])))
+            reply.add(line, Style.ITEM)
+            ref = action["ref"]
+            reply.buttons += [
+                Button(self.t("button.done", ref=ref), f"/done {ref}"),
+                Button(self.t("button.on_track", ref=ref),
+                       f"/progress {ref} {self.t('progress.on_track')}"),
+                Button(self.t("button.blocked", ref=ref), f"/blocked {ref}"),
+            ]
+        if len(params["actions"]) == 1:
+            reply.subject = params["actions"][0]["ref"]
+            reply.add(self.t("ping.reply_one"), Style.NOTE)
+        if params.get("late"):
+            reply.add(self.t("ping.late"), Style.NOTE)
+        return reply
+
     def notice(self, kind: str, params: dict[str, Any]) -> Reply:
         """An outbox notification, worded for its reader."""
+        if kind == "session_ping":
+            return self.session_ping(params)
         p = {k: ("—" if v is None else v) for k, v in params.items()}
         if isinstance(params.get("due_on"), str):
             p["due"] = self.day(date.fromisoformat(params["due_on"]))

@@ -15,6 +15,7 @@ from bot.core.members import Members
 from bot.core.notices import Outbox
 from bot.core.progress import Progress
 from bot.core.reading import Reading
+from bot.core.reminders import Reminders
 from bot.core.sessions import Sessions
 from bot.storage.database import Database
 
@@ -34,6 +35,7 @@ class Services:
     chats: Chats
     invitations: Invitations
     departures: Departures
+    reminders: Reminders
 
     @classmethod
     def build(cls, *, db: Database, clock: Clock) -> Services:
@@ -51,4 +53,5 @@ class Services:
             chats=Chats(db=db, clock=clock),
             invitations=Invitations(db=db, clock=clock),
             departures=Departures(db=db, clock=clock),
+            reminders=Reminders(db=db, clock=clock),
         )

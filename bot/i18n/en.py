@@ -240,6 +240,10 @@ MESSAGES: dict[str, str] = {
     "error.choose_mesa_private": "You are in several mesas: I wrote to you privately to choose the one you act in.",
     "conversation.nothing": "There is nothing to cancel.",
     "telegram.start_in_group": "Open the invitation link in a private chat with me, not in the group. If the code was seen by everyone, ask the coordinator for another one.",
+    # pings before a session
+    "ping.title": "Reminder: session {number} is on {when}. Your commitments:",
+    "ping.reply_one": "Reply to this message to report progress.",
+    "ping.late": "This reminder is late.",
     "button.approve": "Approve",
     "error.invitation_invalid": "This invitation link is not valid, was already used or has expired. Ask your mesa's coordinator for a new one.",
     "error.nothing_to_approve": "{name} has no role waiting for approval in this mesa.",

@@ -240,6 +240,10 @@ MESSAGES: dict[str, str] = {
     "error.choose_mesa_private": "Usted participa en varias mesas: le escribí en privado para que elija en cuál actúa.",
     "conversation.nothing": "No hay nada que cancelar.",
     "telegram.start_in_group": "Abra el enlace de invitación en un chat privado conmigo, no en el grupo. Si el código quedó a la vista de todos, pida otro al coordinador.",
+    # pings before a session
+    "ping.title": "Recordatorio: la sesión {number} es el {when}. Sus compromisos:",
+    "ping.reply_one": "Responda a este mensaje para informar un avance.",
+    "ping.late": "Este recordatorio sale con retraso.",
     "button.approve": "Aprobar",
     "error.invitation_invalid": "Este enlace de invitación no es válido, ya se usó o venció. Pida uno nuevo al coordinador de su mesa.",
     "error.nothing_to_approve": "{name} no tiene ningún rol pendiente de aprobación en esta mesa.",

@@ -245,6 +245,10 @@ class OutboxMessage(SQLModel, table=True):
     params: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
     source: str = Field(default="", max_length=200)
     created_at: datetime = Field(sa_type=UTCDateTime, index=True)
+    #: For notices the scheduler writes (a ping, an agenda, a digest): what it is about
+    #: ("ping:<session>:<hours>:<member>"), so a notice is queued once however many
+    #: times, or by however many processes, its moment is looked at.
+    dedupe_key: str | None = Field(default=None, max_length=120, unique=True)
 
 
 class ChatLink(SQLModel, table=True):

@@ -141,3 +141,34 @@ async def test_a_deadline_read_two_ways_is_chosen_by_tapping_the_date(
     fake.press(jorge, choice, _button(choice, "viernes 22 de enero de 2027"))
     await fake.wait_for_text(
         GROUP, "A-1: nueva fecha viernes 22 de enero de 2027 (antes viernes 15 de enero de 2027)")
+
+
+async def test_the_promised_reminder_arrives_before_the_session_and_a_tap_answers_it(
+    fake: FakeTelegram, face: TelegramFace, people: dict[str, Any]
+) -> None:
+    """"Se le recordará antes de cada sesión" is kept: 48 hours before Friday's session
+    Jorge gets one private message with his promise and its buttons, and taps it done."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    group, team = await _linked(fake, people)
+    services = face.services
+    jorge = people["jorge"]
+    fake.type(people["rosa"], team, "/sesion viernes 10:00")
+    await fake.wait_for_text(TEAM, "Sesión 1 programada")
+    fake.type(people["maria"], group, "/problema Guías de transporte lentas")
+    await fake.wait_for_text(GROUP, "Registrado como P-1")
+    fake.type(people["rosa"], team, "/accion P-1 Digitalizar las guías")
+    await fake.wait_for_text(GROUP, "Acción A-1")
+    fake.type(jorge, group, "/tomar A-1")
+    await fake.wait_for_text(GROUP, "A-1 la asume Jorge Salas")
+    fake.type(jorge, group, "/confirmar A-1 el viernes")
+    await fake.wait_for_text(GROUP, "Se le recordará antes de cada sesión")
+
+    services.clock.set(datetime(2027, 1, 13, 10, 0, tzinfo=ZoneInfo("America/Lima")))  # type: ignore[attr-defined]
+    assert await services.reminders.tick() == 1
+    face.delivery.wake()
+    ping = await fake.wait_for_text(jorge["id"], "Recordatorio: la sesión 1")
+    assert "A-1 «Digitalizar las guías»" in ping["text"]
+    fake.press(jorge, ping, _button(ping, "✓ A-1 hecha"))
+    await fake.wait_for_text(GROUP, "A-1 hecha por Jorge Salas")
