@@ -131,6 +131,9 @@ class Invitations(UseCases):
             else:
                 query = query.where(Member.slack_user_id == slack_user_id)
             member = (await s.exec(query)).first()
+            # A newcomer's accounts go in the event too: no other event records them.
+            accounts = {} if member is not None else {
+                "telegram_user_id": telegram_user_id, "slack_user_id": slack_user_id}
             if member is None:
                 member = Member(
                     handle=await _unique_handle(s, name), name=name.strip()[:120] or "?",
@@ -172,7 +175,7 @@ class Invitations(UseCases):
             await audit.record(
                 s, at=now, mesa_id=mesa.id, actor_id=member.id, kind="invitation.accepted",
                 subject=member.handle, source=source, before=before,
-                after=await membership_state(s, membership),
+                after={**(await membership_state(s, membership) or {}), **accounts},
             )
             if status != "active":
                 current = before if before and before["active"] else None
