@@ -13,8 +13,9 @@ make anyone a coordinator without a trace.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from pydantic_core import PydanticUndefined
@@ -27,6 +28,7 @@ from bot.storage.tables import (
     Bottleneck,
     ChatLink,
     Entity,
+    Invitation,
     Member,
     Membership,
     ProgressUpdate,
@@ -141,6 +143,7 @@ async def check_live_rows(session: AsyncSession, events: list[AuditEvent]) -> li
     await _check_memberships(session, events, problems)
     await _check_identities(session, events, problems)
     await _check_chat_links(session, events, problems)
+    await _check_invitations(session, events, problems)
     return problems
 
 
@@ -246,3 +249,41 @@ async def _check_chat_links(
                  {"mesa": row.mesa_id, "purpose": row.purpose}, links.get(key), problems)
     for platform, chat_id in sorted(links.keys() - seen):
         problems.append(_gone(f"chat {platform}:{chat_id}"))
+
+
+async def _check_invitations(
+    session: AsyncSession, events: list[AuditEvent], problems: list[str]
+) -> None:
+    """Each invitation that can still let someone in against the event that made it and
+    the joins that used it (both name it by the start of its code's hash). One that
+    cannot (used up, or expired by the newest event) lets nobody in, so it is left alone:
+    invitations made before the events named them stop being reported within a week.
+    "Now" is the newest event's time, so the check reads the same on any day."""
+    if not events:
+        return
+    latest = max(e.at for e in events)
+    made: dict[str, dict[str, Any]] = {}
+    used: Counter[str] = Counter()
+    for event in events:
+        after = event.after or {}
+        key = after.get("invitation")
+        if not isinstance(key, str):
+            continue
+        if event.kind == "invitation.created":
+            made[key] = {"mesa": event.mesa_id, "role": event.subject,
+                         "entity": after.get("entity"), "max_uses": after.get("uses"),
+                         "expires_at": after.get("expires_at")}
+        else:
+            used[key] += 1
+    names = {e.id: e.name for e in (await session.exec(select(Entity))).all()}
+    for row in (await session.exec(select(Invitation).order_by(col(Invitation.id)))).all():
+        if row.uses >= row.max_uses or row.expires_at < latest:
+            continue
+        key = row.code_hash[:16]
+        audited = made.get(key)
+        live = {"mesa": row.mesa_id, "role": row.role,
+                "entity": names.get(row.entity_id) if row.entity_id is not None else None,
+                "max_uses": row.max_uses, "uses": row.uses,
+                "expires_at": row.expires_at.astimezone(UTC).isoformat()}
+        _compare(f"mesa:{row.mesa_id} invitation {key}", live,
+                 {**audited, "uses": used[key]} if audited else None, problems)

@@ -8,7 +8,7 @@ import hashlib
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -102,7 +102,9 @@ class Invitations(UseCases):
             await audit.record(
                 s, at=now, mesa_id=acting.mesa_id, actor_id=acting.member_id,
                 kind="invitation.created", subject=wanted.value, source=source,
-                after={"entity": entity_row.name if entity_row else None, "uses": uses},
+                after={"entity": entity_row.name if entity_row else None, "uses": uses,
+                       "invitation": row.code_hash[:16],
+                       "expires_at": row.expires_at.astimezone(UTC).isoformat()},
             )
             return Invited(code, acting.mesa.name, wanted.value,
                            entity_row.name if entity_row else None, row.expires_at, uses)
@@ -175,7 +177,8 @@ class Invitations(UseCases):
             await audit.record(
                 s, at=now, mesa_id=mesa.id, actor_id=member.id, kind="invitation.accepted",
                 subject=member.handle, source=source, before=before,
-                after={**(await membership_state(s, membership) or {}), **accounts},
+                after={**(await membership_state(s, membership) or {}), **accounts,
+                       "invitation": invitation.code_hash[:16]},
             )
             if status != "active":
                 current = before if before and before["active"] else None

@@ -459,6 +459,53 @@ async def test_a_migrated_group_keeps_a_link_that_verifies(
     ]
 
 
+async def _invitation(services: Services, cast: Cast) -> None:
+    """The scenario, with an invitation for three observers used once."""
+    await _scenario(services, cast)
+    code = (await services.invitations.create(actor=cast.rosa, role="observer", uses=3)).code
+    await services.invitations.accept(code=code, name="Ana", language="es",
+                                      telegram_user_id=9005)
+    assert (await _verify(services)).problems == []
+
+
+@pytest.mark.parametrize(("change", "expected"), [
+    ("uses = 0", "uses is 0 but the audit says 1"),
+    ("max_uses = 50", "max_uses is 50 but the audit says 3"),
+    ("role = 'private_rep'", "role is 'private_rep' but the audit says 'observer'"),
+    ("entity_id = (SELECT id FROM entity WHERE name = 'APFU')",
+     "entity is 'APFU' but the audit says None"),
+    ("mesa_id = 2", "mesa is 2 but the audit says 1"),
+], ids=["uses", "max-uses", "role", "entity", "mesa"])
+async def test_an_invitation_that_can_still_let_people_in_is_held_against_its_events(
+    services: Services, cast: Cast, change: str, expected: str
+) -> None:
+    await _invitation(services, cast)
+    await _sql(services, f"UPDATE invitation SET {change}")
+    problems = (await _verify(services)).problems
+    assert len(problems) == 1
+    assert problems[0].startswith("mesa:") and problems[0].endswith(expected)
+
+
+async def test_an_invitation_revived_or_slipped_in_is_detected(
+    services: Services, cast: Cast, clock: ManualClock
+) -> None:
+    await _invitation(services, cast)
+    clock.advance(timedelta(days=8))  # the invitation has expired; the bot goes on
+    await services.progress.post(actor=cast.rosa, ref="P-1", text="Sigue")
+    await _sql(services, "UPDATE invitation SET expires_at = expires_at + interval '30 days'"
+               if services.db.url.startswith("postgresql") else
+               "UPDATE invitation SET expires_at = datetime(expires_at, '+30 days')")
+    await _sql(services, "INSERT INTO invitation (code_hash, mesa_id, role, created_by_id,"
+                         " max_uses, uses, created_at, expires_at) SELECT 'f00d', mesa_id,"
+                         " 'observer', created_by_id, 1, 0, created_at, expires_at"
+                         " FROM invitation")
+    problems = (await _verify(services)).problems
+    assert len(problems) == 2
+    assert "mesa:1 invitation f00d: not in the audit trail" in problems
+    assert any(p.startswith("mesa:1 invitation ") and ": expires_at is " in p
+               for p in problems)
+
+
 # published heads
 
 
