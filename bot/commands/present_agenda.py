@@ -110,7 +110,9 @@ class AgendaWords(Voice):
         if str(params.get("ref", "")).startswith("A-"):
             reply.subject = str(params["ref"])
         if kind in ("role_to_approve", "role_change_to_approve"):
-            reply.buttons.append(Button(self.t("button.approve"), f"/approve {p['handle']}"))
+            request = f" {p['request']}" if params.get("request") else ""
+            reply.buttons.append(Button(self.t("button.approve"),
+                                        f"/approve {p['handle']}{request}"))
         if kind == "action_proposed":
             reply.buttons.append(Button(self.t("button.claim"), f"/claim {p['ref']}"))
             reply.buttons.append(Button(self.t("button.confirm"), f"/confirm {p['ref']}"))

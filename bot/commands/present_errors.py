@@ -58,6 +58,8 @@ class ErrorWords(Voice):
             p["when"] = self.when(p.pop("starts_at"))
         elif isinstance(error, errors.UnknownMesa):
             p["choices"] = ", ".join(p.get("choices", [])) or "—"
+        elif isinstance(error, errors.NotParticipant):
+            p["role"] = label(self.lang, "role", p["role"])
         elif isinstance(error, errors.BadTriage):
             p.setdefault("value", p.get("missing", p.get("field", "")))
         return self.error(code, **p)

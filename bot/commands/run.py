@@ -306,11 +306,13 @@ async def handover(c: Call) -> Reply:
 
 
 async def approve(c: Call) -> Reply:
-    handle = c.args.strip()
-    if not handle:
+    """``/aprobar carla``; the notice's button adds the request it was shown for."""
+    words = c.args.split()
+    if not words or len(words) > 2:
         raise Usage()
-    approved = await c.services.invitations.approve(actor=c.actor, handle=handle,
-                                                    source=c.source)
+    approved = await c.services.invitations.approve(
+        actor=c.actor, handle=words[0], request=words[1] if len(words) == 2 else None,
+        source=c.source)
     return c.say.approved(approved)
 
 

@@ -47,11 +47,12 @@ from bot.core.errors import (
     InvalidState,
     NeedsDueDate,
     NotAMember,
+    NotParticipant,
     NotYourEntity,
     UnknownMember,
 )
 from bot.core.notices import notify
-from bot.core.permissions import Op
+from bot.core.permissions import PARTICIPANTS, Op
 from bot.core.views import ActionView
 from bot.storage.tables import (
     Action,
@@ -213,12 +214,12 @@ class Actions(UseCases):
         typed = await self._read_due(actor, due, now) if due else None
         async with self.db.write() as s:
             acting = await load_acting(s, actor, Op.ASSIGN)
+            found = await self._member_in_mesa(s, acting, to)  # held before the action
             row = await get_action(s, acting, ref, lock=True)
             if row.status not in (ActionStatus.PROPOSED, ActionStatus.CLAIMED,
                                   ActionStatus.CONFIRMED):
                 raise InvalidState(ref=f"A-{row.number}", status=row.status)
             before = snapshot(row, *ACTION_FIELDS)
-            found = await self._member_in_mesa(s, acting, to)
             member = found[0] if found else None
             if found is not None:
                 row.owner_id = found[0].id
@@ -422,6 +423,8 @@ class Actions(UseCases):
         found = await member_in_mesa(s, acting.mesa_id, name)
         if found is None and name.strip().startswith("@"):
             raise UnknownMember(name=name[:40])
+        if found is not None and Role(found[1].role) not in PARTICIPANTS:
+            raise NotParticipant(name=found[0].name, role=found[1].role)
         return found
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import text
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
@@ -17,10 +18,11 @@ from bot.core.enums import Role
 from bot.core.errors import BadReference, NotAMember, NotFound, TooLong, UnknownEntity
 from bot.core.permissions import Op, require
 from bot.core.text import clean, fold
-from bot.storage.database import Database
+from bot.storage.database import WRITING, Database
 from bot.storage.tables import Action, Bottleneck, Entity, Member, Membership, Mesa
 
 T = TypeVar("T")
+Q = TypeVar("Q")
 
 
 @dataclass(frozen=True)
@@ -91,10 +93,35 @@ def check_length(text: str, limit: int) -> str:
     return text
 
 
+def _held(session: AsyncSession, query: Q) -> Q:
+    """In a writing transaction, hold the memberships read (``FOR SHARE``) until commit:
+    someone removed meanwhile cannot still claim, confirm or receive an action, since the
+    removal waits for this transaction and this one sees the removal if it came first.
+    SQLite serialises writers anyway, and its dialect leaves the clause out."""
+    if not session.info.get(WRITING):
+        return query
+    select_: Any = query
+    held: Q = select_.with_for_update(read=True, of=Membership).execution_options(
+        populate_existing=True)
+    return held
+
+
+async def membership_changes(session: AsyncSession, mesa_id: int) -> None:
+    """Serialise the changes that could leave a mesa without a coordinator (removing,
+    approving, an administrator's grant): a transaction-scoped advisory lock on
+    PostgreSQL, taken before any row lock so it orders nothing else; SQLite writers are
+    serial already."""
+    if session.get_bind().dialect.name == "postgresql":
+        await session.exec(  # type: ignore[call-overload]
+            text("SELECT pg_advisory_xact_lock(:space, :mesa)"),
+            params={"space": 0x6D657361, "mesa": mesa_id},
+        )
+
+
 async def load_acting(session: AsyncSession, actor: Actor, op: Op) -> Acting:
     """The actor's member, mesa, role and entity, with ``op`` checked against the role."""
     row = (
-        await session.exec(
+        await session.exec(_held(session,
             select(Membership, Member, Mesa, Entity)
             .join(Member, col(Member.id) == Membership.member_id)
             .join(Mesa, col(Mesa.id) == Membership.mesa_id)
@@ -102,7 +129,7 @@ async def load_acting(session: AsyncSession, actor: Actor, op: Op) -> Acting:
             .where(Membership.member_id == actor.member_id)
             .where(Membership.mesa_id == actor.mesa_id)
             .where(col(Membership.active).is_(True))
-        )
+        ))
     ).first()
     if row is None:
         raise NotAMember()
@@ -118,19 +145,31 @@ def handle_of(text: str) -> str:
 
 
 async def member_in_mesa(
-    session: AsyncSession, mesa_id: int, name: str
+    session: AsyncSession, mesa_id: int, name: str, *, active: bool = True
 ) -> tuple[Member, Membership] | None:
-    """A member of the mesa by handle, with their active membership there; None for
-    someone unknown, pending approval or removed."""
-    row = (
-        await session.exec(
-            select(Member, Membership)
-            .join(Membership, col(Membership.member_id) == Member.id)
-            .where(Membership.mesa_id == mesa_id, Member.handle == handle_of(name))
-            .where(col(Membership.active).is_(True))
-        )
-    ).first()
-    return (row[0], row[1]) if row is not None else None
+    """A member of the mesa as people name them: their handle ("ana.torres"), or a
+    first name or handle start that only one of them has ("ana"); with their membership
+    there. ``active``: only someone acting now (not pending approval, not removed);
+    else anyone not removed, or asking to come back. None if nobody, or more than one,
+    fits."""
+    wanted = handle_of(name)
+    query = (
+        select(Member, Membership)
+        .join(Membership, col(Membership.member_id) == Member.id)
+        .where(Membership.mesa_id == mesa_id)
+        .where(col(Membership.active).is_(True) if active
+               else col(Membership.removed_at).is_(None)
+               | col(Membership.pending_role).is_not(None))
+    )
+    exact = (await session.exec(_held(session, query.where(Member.handle == wanted)))).first()
+    if exact is not None:
+        return exact[0], exact[1]
+    if not wanted or not re.fullmatch(r"[\w.-]+", wanted):
+        return None
+    rows = (await session.exec(_held(session, query))).all()
+    fits = [(m, ms) for m, ms in rows
+            if m.handle.startswith(wanted + ".") or fold(m.name).split(" ")[0] == fold(wanted)]
+    return fits[0] if len(fits) == 1 else None
 
 
 def locked(query: SelectOfScalar[T]) -> SelectOfScalar[T]:

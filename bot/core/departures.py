@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -20,19 +21,26 @@ from bot.core.context import (
     Actor,
     UseCases,
     get_action,
-    handle_of,
     load_acting,
     locked,
     member_in_mesa,
+    membership_changes,
     snapshot,
 )
 from bot.core.enums import ActionStatus, Audience, Role
-from bot.core.errors import InvalidState, LastCoordinator, UnknownMember, UnknownMesa
+from bot.core.errors import (
+    InvalidState,
+    LastCoordinator,
+    NotParticipant,
+    SameSuccessor,
+    UnknownMember,
+    UnknownMesa,
+)
 from bot.core.members import membership_state
 from bot.core.notices import notify
 from bot.core.permissions import PARTICIPANTS, Op
 from bot.core.views import ActionView
-from bot.storage.tables import Action, Entity, Member, Membership, Mesa
+from bot.storage.tables import Action, Entity, Invitation, Member, Membership, Mesa
 
 #: Actions that still belong to someone and would be orphaned by their leaving.
 _HELD = (ActionStatus.CLAIMED, ActionStatus.CONFIRMED, ActionStatus.BLOCKED)
@@ -104,6 +112,26 @@ async def return_action(
     )
 
 
+async def _revoke_invitations(
+    s: AsyncSession, mesa_id: int, member_id: int, *, actor_id: int | None, source: str,
+    now: datetime,
+) -> None:
+    """Links a removed coordinator handed out stop working: whoever would come in by them
+    would come in on the word of someone the mesa no longer trusts."""
+    result = await s.exec(
+        update(Invitation)
+        .where(col(Invitation.mesa_id) == mesa_id, col(Invitation.created_by_id) == member_id)
+        .where(col(Invitation.expires_at) > now)
+        .where(col(Invitation.uses) < col(Invitation.max_uses))
+        .values(expires_at=now)
+    )
+    if result.rowcount:
+        await audit.record(
+            s, at=now, mesa_id=mesa_id, actor_id=actor_id, kind="invitation.revoked",
+            subject=str(member_id), source=source, after={"invitations": result.rowcount},
+        )
+
+
 class Departures(UseCases):
     async def hand_over(
         self, *, actor: Actor, ref: str, to: str, source: str = ""
@@ -115,13 +143,17 @@ class Departures(UseCases):
         now = self.clock.now()
         async with self.db.write() as s:
             acting = await load_acting(s, actor, Op.UPDATE_ACTION)
+            # The successor's membership is held before the action is locked, in the
+            # order a removal takes them, so the two cannot wait on each other.
+            found = await member_in_mesa(s, acting.mesa_id, to)
             row = await get_action(s, acting, ref, lock=True)
             await check_updater(s, acting, row)
             if row.status not in (ActionStatus.PROPOSED, *UPDATABLE):
                 raise InvalidState(ref=f"A-{row.number}", status=row.status)
-            found = await member_in_mesa(s, acting.mesa_id, to)
-            if found is None or Role(found[1].role) not in PARTICIPANTS:
+            if found is None:
                 raise UnknownMember(name=to[:40])
+            if Role(found[1].role) not in PARTICIPANTS:
+                raise NotParticipant(name=found[0].name, role=found[1].role)
             await give_action(s, row, found[0], found[1], mesa_id=acting.mesa_id,
                               actor_id=acting.member_id, source=source, now=now)
             return await action_view(s, acting, row, now)
@@ -131,6 +163,8 @@ class Departures(UseCases):
     ) -> Removed:
         """A coordinator takes someone out of their mesa (``/quitar``)."""
         async with self.db.write() as s:
+            # First of all, before any row is held: removals of one mesa go one at a time.
+            await membership_changes(s, actor.mesa_id)
             acting = await load_acting(s, actor, Op.REMOVE_MEMBER)
             return await self._remove(s, acting.mesa, handle, successor,
                                       actor_id=acting.member_id, source=source)
@@ -142,8 +176,9 @@ class Departures(UseCases):
         async with self.db.write() as s:
             mesa_row = (await s.exec(select(Mesa).where(Mesa.slug == mesa.strip().lower()))
                         ).first()
-            if mesa_row is None:
+            if mesa_row is None or mesa_row.id is None:
                 raise UnknownMesa(slug=mesa[:40], choices=[])
+            await membership_changes(s, mesa_row.id)
             return await self._remove(s, mesa_row, handle, successor, actor_id=None,
                                       source="cli")
 
@@ -153,20 +188,23 @@ class Departures(UseCases):
     ) -> Removed:
         now = self.clock.now()
         assert mesa.id is not None
-        member = (await s.exec(select(Member).where(Member.handle == handle_of(handle)))
-                  ).first()
-        membership = None if member is None else (await s.exec(
-            locked(select(Membership).where(Membership.mesa_id == mesa.id,
-                                            Membership.member_id == member.id)
-                   .where(col(Membership.removed_at).is_(None)))
-        )).first()
-        if member is None or member.id is None or membership is None:
+        found = await member_in_mesa(s, mesa.id, handle, active=False)
+        if found is None:
             raise UnknownMember(name=handle[:40])
+        member = found[0]
+        assert member.id is not None
+        membership = (await s.exec(locked(
+            select(Membership).where(Membership.id == found[1].id)
+        ))).one()
         heir = None
         if successor:
             heir = await member_in_mesa(s, mesa.id, successor)
-            if heir is None or heir[0].id == member.id or Role(heir[1].role) not in PARTICIPANTS:
+            if heir is None:
                 raise UnknownMember(name=successor[:40])
+            if heir[0].id == member.id:
+                raise SameSuccessor(name=member.name)
+            if Role(heir[1].role) not in PARTICIPANTS:
+                raise NotParticipant(name=heir[0].name, role=heir[1].role)
         if membership.active and membership.role == Role.COORDINATOR:
             others = (await s.exec(
                 select(Membership.id).where(
@@ -180,6 +218,8 @@ class Departures(UseCases):
         membership.pending_role = membership.pending_entity_id = None
         membership.removed_at = now
         s.add(membership)
+        await _revoke_invitations(s, mesa.id, member.id, actor_id=actor_id, source=source,
+                                  now=now)
         actions = (await s.exec(
             locked(select(Action).where(Action.mesa_id == mesa.id, Action.owner_id == member.id)
                    .where(col(Action.status).in_(_HELD)).order_by(col(Action.number)))

@@ -43,6 +43,28 @@ class LastCoordinator(DomainError):
     code = "last_coordinator"
 
 
+class NotParticipant(DomainError):
+    """An observer or a high-level member cannot own an action."""
+
+    code = "not_participant"
+
+
+class SameSuccessor(DomainError):
+    code = "same_successor"
+
+
+class OwnRequest(DomainError):
+    """Nobody approves their own request."""
+
+    code = "own_request"
+
+
+class RequestChanged(DomainError):
+    """The request a coordinator approves is not the one they were shown any more."""
+
+    code = "request_changed"
+
+
 class UnknownMember(DomainError):
     code = "unknown_member"
 

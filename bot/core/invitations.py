@@ -14,9 +14,25 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core import audit
-from bot.core.context import Actor, UseCases, find_entity, handle_of, load_acting, locked
+from bot.core.context import (
+    Actor,
+    UseCases,
+    find_entity,
+    load_acting,
+    locked,
+    member_in_mesa,
+    membership_changes,
+)
 from bot.core.enums import Audience, Role
-from bot.core.errors import BadValue, InvitationInvalid, NothingToApprove, UnknownMember
+from bot.core.errors import (
+    BadValue,
+    InvitationInvalid,
+    LastCoordinator,
+    NothingToApprove,
+    OwnRequest,
+    RequestChanged,
+    UnknownMember,
+)
 from bot.core.members import check_role_entity, membership_state
 from bot.core.notices import notify
 from bot.core.permissions import Op
@@ -118,13 +134,15 @@ class Invitations(UseCases):
         coordinator's role, a change to someone's role or entity) waits for a coordinator
         of this mesa, and an invitation never lowers or replaces a role already held.
         Nothing outside the inviting mesa changes."""
+        if (telegram_user_id is None) == (slack_user_id is None):
+            raise ValueError("joining needs exactly one chat account")
         now = self.clock.now()
         async with self.db.write() as s:
             invitation = (await s.exec(
                 locked(select(Invitation).where(Invitation.code_hash == _hash(code.strip())))
             )).first()
             if invitation is None or invitation.uses >= invitation.max_uses \
-                    or invitation.expires_at < now:
+                    or invitation.expires_at <= now:
                 raise InvitationInvalid()
             mesa = (await s.exec(select(Mesa).where(Mesa.id == invitation.mesa_id))).one()
             query = select(Member)
@@ -152,10 +170,6 @@ class Invitations(UseCases):
                 select(Membership).where(Membership.mesa_id == mesa.id,
                                          Membership.member_id == member.id)
             ))).first()
-            if membership is not None and membership.removed_at is not None:
-                await s.delete(membership)  # someone taken out comes back as a newcomer
-                await s.flush()
-                membership = None
             before = await membership_state(s, membership)
             status = _outcome(membership, role, invitation.entity_id)
             if status == "unchanged":
@@ -163,6 +177,8 @@ class Invitations(UseCases):
                 held = await s.get(Entity, membership.entity_id) if membership.entity_id \
                     else None
                 return Joined(mesa.name, membership.role, held.name if held else None, status)
+            if status == "asked":  # the same request again: no use spent, no second notice
+                return Joined(mesa.name, role.value, entity.name if entity else None, "pending")
             if membership is None:
                 membership = Membership(
                     mesa_id=mesa.id, member_id=member.id, role=role.value,
@@ -172,6 +188,7 @@ class Invitations(UseCases):
                 membership.pending_role = role.value
                 membership.pending_entity_id = invitation.entity_id
             s.add(membership)
+            await s.flush()  # its id names the request
             invitation.uses += 1
             s.add(invitation)
             await audit.record(
@@ -187,29 +204,50 @@ class Invitations(UseCases):
                        params={"name": member.name, "handle": member.handle,
                                "role": role.value, "entity": entity.name if entity else None,
                                "current_role": current["role"] if current else None,
-                               "current_entity": current["entity"] if current else None})
+                               "current_entity": current["entity"] if current else None,
+                               "request": request_token(membership)})
             return Joined(mesa.name, role.value, entity.name if entity else None, status)
 
-    async def approve(self, *, actor: Actor, handle: str, source: str = "") -> Approved:
-        """A coordinator lets a pending request take effect, in this mesa only."""
+    async def approve(
+        self, *, actor: Actor, handle: str, request: str | None = None, source: str = ""
+    ) -> Approved:
+        """A coordinator lets a pending request take effect, in this mesa only.
+
+        ``request`` (the token under the notice's button) ties the approval to the request
+        the coordinator was shown: if the person asked for something else since, nothing
+        is approved. Nobody approves their own request, and an approval never leaves the
+        mesa without a coordinator.
+        """
         now = self.clock.now()
         async with self.db.write() as s:
+            await membership_changes(s, actor.mesa_id)  # before any row is held
             acting = await load_acting(s, actor, Op.INVITE)
-            member = (await s.exec(select(Member).where(Member.handle == handle_of(handle)))
-                      ).first()
-            if member is None:
+            found = await member_in_mesa(s, acting.mesa_id, handle, active=False)
+            if found is None:
                 raise UnknownMember(name=handle[:40])
+            member = found[0]
+            if member.id == acting.member_id:
+                raise OwnRequest()
             membership = (await s.exec(locked(
-                select(Membership).where(Membership.mesa_id == acting.mesa_id,
-                                         Membership.member_id == member.id,
-                                         col(Membership.pending_role).is_not(None))
-            ))).first()
-            if membership is None or membership.pending_role is None:
+                select(Membership).where(Membership.id == found[1].id)
+            ))).one()
+            if membership.pending_role is None:
                 raise NothingToApprove(name=member.name)
+            if request is not None and request != request_token(membership):
+                raise RequestChanged(name=member.name)
+            if membership.active and membership.role == Role.COORDINATOR \
+                    and membership.pending_role != Role.COORDINATOR:
+                others = (await s.exec(select(Membership.id).where(
+                    Membership.mesa_id == acting.mesa_id, Membership.id != membership.id,
+                    Membership.role == Role.COORDINATOR.value, col(Membership.active).is_(True),
+                ))).first()
+                if others is None:
+                    raise LastCoordinator(name=member.name)
             before = await membership_state(s, membership)
             membership.role = membership.pending_role
             membership.entity_id = membership.pending_entity_id
             membership.pending_role = membership.pending_entity_id = None
+            membership.removed_at = None
             membership.active = True
             s.add(membership)
             entity = await s.get(Entity, membership.entity_id) if membership.entity_id else None
@@ -225,17 +263,28 @@ class Invitations(UseCases):
             return Approved(member.name, membership.role, entity.name if entity else None)
 
 
+def request_token(membership: Membership) -> str:
+    """A short name for the request a membership waits with, carried by the approval
+    button: approving answers that request, not one made after the notice."""
+    body = f"{membership.id}:{membership.pending_role}:{membership.pending_entity_id}"
+    return hashlib.sha256(body.encode()).hexdigest()[:8]
+
+
 def _outcome(membership: Membership | None, role: Role, entity_id: int | None) -> str:
     """What opening an invitation does: "active" (a newcomer in a role that needs no
-    approval), "pending" (waits for a coordinator) or "unchanged"."""
+    approval), "pending" (a request for a coordinator), "asked" (that very request is
+    already waiting) or "unchanged" (they hold as much already)."""
     if membership is None:
         return "pending" if role in NEEDS_APPROVAL else "active"
-    if not membership.active:  # still waiting: the newest request replaces the old one
+    if membership.pending_role == role.value and membership.pending_entity_id == entity_id:
+        return "asked"
+    if not membership.active:
+        # Waiting, or taken out: whatever they open now is a request, never a way back in
+        # behind the coordinators' backs.
         return "pending"
-    same_entity = entity_id is None or entity_id == membership.entity_id
-    lower = _RANK[role] <= _RANK[Role(membership.role)]
-    if same_entity and lower:
-        return "unchanged"  # never lowers or replaces what they hold
+    rank, held = _RANK[role], _RANK[Role(membership.role)]
+    if rank < held or (rank == held and entity_id in (None, membership.entity_id)):
+        return "unchanged"  # an invitation never lowers or repeats what they hold
     return "pending"
 
 

@@ -29,6 +29,8 @@ from bot.storage import tables  # noqa: F401  (registers the tables on the metad
 _WRITE = "mesabot_write"
 #: The ``session.info`` entry that holds the audit keys, newest first.
 AUDIT_KEYS = "audit_keys"
+#: Set in the ``info`` of a writing session: a use case may then lock what it reads.
+WRITING = "writing"
 
 WriteHook = Callable[[AsyncSession], Awaitable[None]]
 _write_hook: ContextVar[WriteHook | None] = ContextVar("mesabot_write_hook", default=None)
@@ -106,7 +108,7 @@ class Database:
         """One writing transaction: committed on success, rolled back on any error."""
         async with (
             AsyncSession(self._write_engine, expire_on_commit=False,
-                         info={AUDIT_KEYS: self.audit_keys}) as session,
+                         info={AUDIT_KEYS: self.audit_keys, WRITING: True}) as session,
             session.begin(),
         ):
             yield session

@@ -3,17 +3,24 @@ handing actions over, in the core."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from bot.core.context import Actor
 from bot.core.enums import OwnerClass, RootCause
 from bot.core.errors import (
     AwaitingApproval,
+    DomainError,
     EntityRequired,
     Forbidden,
+    InvitationInvalid,
     LastCoordinator,
     NotAMember,
+    NotParticipant,
     NotYourEntity,
+    OwnRequest,
+    RequestChanged,
     UnknownMember,
 )
 from bot.core.services import Services
@@ -195,7 +202,7 @@ async def test_handing_over_to_another_entity_asks_to_confirm_again(
     await services.actions.confirm(actor=cast.jorge, ref=ref, due="en 2 semanas")
     with pytest.raises(Forbidden):
         await services.departures.hand_over(actor=cast.maria, ref=ref, to="andres")
-    with pytest.raises(UnknownMember):
+    with pytest.raises(NotParticipant):
         await services.departures.hand_over(actor=cast.jorge, ref=ref, to="tom")  # observer
     view = await services.departures.hand_over(actor=cast.jorge, ref=ref, to="lucia")
     assert (view.status, view.owner_entity) == ("claimed", "OSINFOR")
@@ -220,14 +227,121 @@ async def test_only_coordinators_remove_and_never_the_last_one(
         await services.bottlenecks.log(actor=cast.maria, text="Ya no debería poder")
 
 
-async def test_a_removed_person_can_be_invited_back(services: Services, cast: Cast) -> None:
+async def test_a_removed_person_comes_back_only_with_a_coordinators_approval(
+    services: Services, cast: Cast
+) -> None:
+    """An old link still in the person's chat is no way back in behind the team's back,
+    and their history keeps the entity they spoke for meanwhile."""
     await services.members.link_identity(handle="maria", telegram_user_id=MARIA_TG)
+    code = await _invite(services, cast.rosa, "private_rep", "APFU", uses=5)
+    await services.bottlenecks.log(actor=cast.maria, text="Guías lentas")
     await services.departures.remove(actor=cast.rosa, handle="maria")
-    code = await _invite(services, cast.rosa, "private_rep", "APFU")
     joined = await services.invitations.accept(code=code, name="María", language="es",
                                                telegram_user_id=MARIA_TG)
-    assert joined.status == "active"
-    assert await _role(services, "maria", "forestal") == ("private_rep", "APFU")
+    assert joined.status == "pending"
+    with pytest.raises(AwaitingApproval):
+        (await services.members.identify(handle="maria")).actor("forestal")
+    official = await _invite(services, cast.rosa, "public_official", "SERFOR")
+    await services.invitations.accept(code=official, name="María", language="es",
+                                      telegram_user_id=MARIA_TG)
+    detail = await services.reading.bottleneck(actor=cast.rosa, ref="P-1")
+    assert detail.bottleneck.reporter.entity == "APFU"
+    await services.invitations.approve(actor=cast.rosa, handle="maria")
+    assert await _role(services, "maria", "forestal") == ("public_official", "SERFOR")
+
+
+async def test_a_removed_coordinators_links_stop_working(services: Services, cast: Cast) -> None:
+    await services.members.add_member(handle="eva", name="Eva Ríos")
+    await services.members.grant_role(mesa="forestal", handle="eva", role="coordinator",
+                                      entity="PRODUCE")
+    eva = (await services.members.identify(handle="eva")).actor()
+    code = await _invite(services, eva, "private_rep", uses=100)
+    await services.departures.remove(actor=cast.rosa, handle="eva")
+    with pytest.raises(InvitationInvalid):
+        await services.invitations.accept(code=code, name="X", language="es",
+                                          telegram_user_id=PABLO)
+
+
+async def test_approval_answers_the_request_shown_and_never_ones_own(
+    services: Services, cast: Cast
+) -> None:
+    await services.members.add_member(handle="pablo", name="Pablo Soto",
+                                      telegram_user_id=PABLO)
+    official = await _invite(services, cast.rosa, "public_official", "SERFOR", uses=5)
+    await services.invitations.accept(code=official, name="Pablo", language="es",
+                                      telegram_user_id=PABLO)
+    await services.invitations.accept(code=official, name="Pablo", language="es",
+                                      telegram_user_id=PABLO)  # the same request: once
+    notices = [n for n in await services.outbox.pending(platform="test")
+               if n.kind == "role_to_approve"]
+    assert len(notices) == 1
+    shown = notices[0].params["request"]
+    coordinator = await _invite(services, cast.rosa, "coordinator")
+    await services.invitations.accept(code=coordinator, name="Pablo", language="es",
+                                      telegram_user_id=PABLO)
+    with pytest.raises(RequestChanged):
+        await services.invitations.approve(actor=cast.rosa, handle="pablo", request=shown)
+    assert not (await services.members.identify(handle="pablo")).mesas
+
+    await services.members.link_identity(handle="rosa", telegram_user_id=ROSA_TG)
+    with pytest.raises(InvitationInvalid):  # Pablo used it
+        await services.invitations.accept(code=coordinator, name="Rosa", language="es",
+                                          telegram_user_id=ROSA_TG)
+    other = await _invite(services, cast.rosa, "coordinator", "SERFOR")
+    await services.invitations.accept(code=other, name="Rosa", language="es",
+                                      telegram_user_id=ROSA_TG)
+    with pytest.raises(OwnRequest):
+        await services.invitations.approve(actor=cast.rosa, handle="rosa")
+
+
+async def test_two_coordinators_removing_each_other_leave_one(
+    services: Services, cast: Cast
+) -> None:
+    await services.members.add_member(handle="eva", name="Eva Ríos")
+    await services.members.grant_role(mesa="forestal", handle="eva", role="coordinator",
+                                      entity="PRODUCE")
+    eva = (await services.members.identify(handle="eva")).actor()
+    results = await asyncio.gather(
+        services.departures.remove(actor=cast.rosa, handle="eva"),
+        services.departures.remove(actor=eva, handle="rosa"),
+        return_exceptions=True,
+    )
+    refused = [r for r in results if isinstance(r, DomainError)]
+    assert len(refused) == 1, results
+    matrix_readers = [a for a in (cast.rosa, eva)
+                      if not isinstance(await _try_read(services, a), NotAMember)]
+    assert len(matrix_readers) == 1
+
+
+async def _try_read(services: Services, actor: Actor) -> object:
+    try:
+        return await services.reading.matrix(actor=actor)
+    except NotAMember as error:
+        return error
+
+
+async def test_someone_removed_while_claiming_owns_nothing(
+    services: Services, cast: Cast
+) -> None:
+    """A claim and a removal at once: either the claim comes first and the removal gives
+    the action back, or the removal comes first and the claim is refused."""
+    for round_ in range(10):
+        handle = f"socio{round_}"
+        await services.members.add_member(handle=handle, name=f"Socio {round_}")
+        await services.members.grant_role(mesa="forestal", handle=handle, role="private_rep",
+                                          entity="APFU")
+        socio = (await services.members.identify(handle=handle)).actor()
+        await services.bottlenecks.log(actor=cast.maria, text=f"Problema {round_}")
+        action = await services.actions.propose(actor=cast.rosa,
+                                                bottleneck_ref=f"P-{round_ + 1}", text="Algo")
+        await asyncio.gather(
+            services.actions.claim(actor=socio, ref=action.ref),
+            services.departures.remove(actor=cast.rosa, handle=handle),
+            return_exceptions=True,
+        )
+        detail = await services.reading.bottleneck(actor=cast.rosa, ref=f"P-{round_ + 1}")
+        (view,) = detail.actions
+        assert view.owner is None and view.status == "proposed", (round_, view)
 
 
 async def test_the_administrators_changes_are_told_to_the_team(
