@@ -264,20 +264,22 @@ async def _check_invitations(
     latest = max(e.at for e in events)
     made: dict[str, dict[str, Any]] = {}
     used: Counter[str] = Counter()
-    for event in events:
+    for event in events:  # a mesa's invitations live in its chain: chain order will do
         after = event.after or {}
         key = after.get("invitation")
-        if not isinstance(key, str):
+        if event.kind == "invitation.revoked":
+            _revoke(made, used, event)
+        elif not isinstance(key, str):
             continue
-        if event.kind == "invitation.created":
+        elif event.kind == "invitation.created":
             made[key] = {"mesa": event.mesa_id, "role": event.subject,
                          "entity": after.get("entity"), "max_uses": after.get("uses"),
-                         "expires_at": after.get("expires_at")}
+                         "expires_at": after.get("expires_at"), "by": event.actor_id}
         else:
             used[key] += 1
     names = {e.id: e.name for e in (await session.exec(select(Entity))).all()}
     for row in (await session.exec(select(Invitation).order_by(col(Invitation.id)))).all():
-        if row.uses >= row.max_uses or row.expires_at < latest:
+        if row.uses >= row.max_uses or row.expires_at <= latest:
             continue
         key = row.code_hash[:16]
         audited = made.get(key)
@@ -287,3 +289,16 @@ async def _check_invitations(
                 "expires_at": row.expires_at.astimezone(UTC).isoformat()}
         _compare(f"mesa:{row.mesa_id} invitation {key}", live,
                  {**audited, "uses": used[key]} if audited else None, problems)
+
+
+def _revoke(made: dict[str, dict[str, Any]], used: Counter[str], event: AuditEvent) -> None:
+    """Replay a removed coordinator's invitations being stopped (``invitation.revoked``,
+    whose subject is that member's id): each they made in that mesa that could still be
+    used expires then, so one set going again afterwards differs from the audit."""
+    at = event.at.astimezone(UTC)
+    for key, invitation in made.items():
+        expires = invitation["expires_at"]
+        if (invitation["mesa"] == event.mesa_id and str(invitation["by"]) == event.subject
+                and isinstance(expires, str) and datetime.fromisoformat(expires) > at
+                and used[key] < (invitation["max_uses"] or 0)):
+            invitation["expires_at"] = at.isoformat()

@@ -506,6 +506,25 @@ async def test_an_invitation_revived_or_slipped_in_is_detected(
                for p in problems)
 
 
+async def test_an_invitation_revoked_with_its_coordinator_stays_revoked(
+    services: Services, cast: Cast
+) -> None:
+    """Taking a coordinator out stops the invitations they handed out; one set going
+    again behind the bot's back (its expiry put back) is reported."""
+    await _scenario(services, cast)
+    await services.members.grant_role(mesa="forestal", handle="jorge", role="coordinator",
+                                      entity="SERFOR")
+    await services.invitations.create(actor=cast.jorge, role="observer", uses=5)
+    await services.departures.remove(actor=cast.rosa, handle="jorge")
+    assert (await _verify(services)).problems == []
+    await _sql(services, "UPDATE invitation SET expires_at = created_at + interval '7 days'"
+               if services.db.url.startswith("postgresql") else
+               "UPDATE invitation SET expires_at = datetime(created_at, '+7 days')")
+    problems = (await _verify(services)).problems
+    assert len(problems) == 1
+    assert problems[0].startswith("mesa:1 invitation ") and ": expires_at is " in problems[0]
+
+
 # published heads
 
 
