@@ -168,6 +168,12 @@ async def test_every_use_case_leaves_a_record_that_verifies_clean(
     await services.members.grant_role(mesa="forestal", handle="tom", role="high_level")
     await services.members.grant_role(mesa="forestal", handle="andres", role="private_rep",
                                       entity="CONAFOR")  # back after being removed
+    await services.members.link_identity(handle="jorge", telegram_user_id=333)
+    code = (await services.invitations.create(actor=cast.rosa, role="public_official",
+                                              entity="SERFOR", uses=2)).code
+    await services.invitations.accept(code=code, name="Jorge", language="es",
+                                      telegram_user_id=333)  # removed: comes back asking
+    await services.invitations.approve(actor=cast.rosa, handle="jorge")
     await services.chats.link(actor=cast.rosa, chat=ChatRef("telegram", "-200"),
                               purpose="ground")
     await services.chats.migrate(platform="telegram", old_chat_id="-200",
