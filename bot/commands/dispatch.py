@@ -20,12 +20,12 @@ from bot.commands.reply import Reply, Style
 from bot.commands.run import HANDLERS, PLAIN_HANDLERS, Call, Plain
 from bot.commands.words import find
 from bot.core.chats import ChatRef
-from bot.core.errors import ChooseMesa, DomainError, UnknownMesa
+from bot.core.errors import AwaitingApproval, ChooseMesa, DomainError, UnknownMesa
 from bot.core.members import Identity
 from bot.core.services import Services
 from bot.core.text import scrub
 from bot.i18n import lang_of
-from bot.storage.database import AlreadyDone
+from bot.storage.database import AlreadyDone, effects_done
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +58,6 @@ class Dispatcher:
                 actor=identity.actor(mesa), source=source)
         return say.already_done(refs)
 
-
     async def handle(
         self, identity: Identity, text: str, *, mesa: str | None = None, source: str = "",
         chat: ChatRef | None = None, language_hint: str | None = None,
@@ -79,11 +78,20 @@ class Dispatcher:
         command = find(word)
         if command is None:
             return say.error("unknown_command", word=word[:40])
+        in_group = chat is not None and not chat.is_private
+        if effects_done():
+            return await self._again(identity, mesa, source, say)
         try:
             if not command.needs_mesa:
-                return await PLAIN_HANDLERS[command.name](
+                reply = await PLAIN_HANDLERS[command.name](
                     Plain(services=self.services, identity=identity, say=say, args=args)
                 )
+                if in_group and command.name == "mesa":  # their mesas are theirs to know
+                    return Reply(private=reply).add(say.t("mesa.sent_privately"))
+                return reply
+            if mesa is None and command.name == "link":  # the one mesa they coordinate
+                coordinated = [c.slug for c in identity.mesas if c.role == "coordinator"]
+                mesa = coordinated[0] if len(coordinated) == 1 else None
             choice = identity.mesa(mesa)
             say = Presenter(say.lang, ZoneInfo(choice.timezone))
             call = Call(services=self.services, actor=identity.actor(choice.slug),
@@ -92,12 +100,14 @@ class Dispatcher:
             return await HANDLERS[command.name](call)
         except Usage:
             return say.error("usage", usage=say.t(f"help.{command.name}"))
-        except (UnknownMesa, ChooseMesa) as error:
-            if chat is None or chat.is_private:
+        except (UnknownMesa, ChooseMesa, AwaitingApproval) as error:
+            if not in_group:
                 return say.domain_error(error)
-            # Which other mesas someone sits in is theirs to know, not the group's.
-            return Reply(private=say.domain_error(error)).add(
-                say.t("error.not_here_details_private"), Style.ERROR)
+            # Which mesas someone sits in, or waits for, is theirs to know, not the group's.
+            key = "choose_mesa_private" if isinstance(error, ChooseMesa) \
+                else "not_here_details_private"
+            return Reply(private=say.domain_error(error)).add(say.t(f"error.{key}"),
+                                                              Style.ERROR)
         except DomainError as error:
             return say.domain_error(error)
         except AlreadyDone:

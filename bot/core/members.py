@@ -281,6 +281,10 @@ class Members(UseCases):
                        kind="role_granted",
                        params={"name": member.name, "role": role,
                                "entity": entity_row.name if entity_row else None})
+                notify(s, at=now, source="cli", mesa_id=mesa_row.id, audience=Audience.MEMBER,
+                       member_id=member.id, kind="role_approved",
+                       params={"role": role, "mesa": mesa_row.name,
+                               "entity": entity_row.name if entity_row else None})
 
     async def unlink(self, *, handle: str, telegram: bool = True, slack: bool = True) -> None:
         """Forget a member's chat accounts: from that moment the bot does not know who

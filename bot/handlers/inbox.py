@@ -21,7 +21,7 @@ from datetime import timedelta
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core.clock import Clock
-from bot.storage.database import with_each_write
+from bot.storage.database import redoing, with_each_write
 from bot.storage.inbox import Inbox, Incoming
 
 log = logging.getLogger(__name__)
@@ -87,7 +87,7 @@ class InboxRunner:
                 marked = True
 
         try:
-            with with_each_write(mark):
+            with with_each_write(mark), redoing(item.answering):
                 await self.handle(item)
         except Exception:
             log.exception("update %s failed", item.update_id)

@@ -36,6 +36,25 @@ WriteHook = Callable[[AsyncSession], Awaitable[None]]
 _write_hook: ContextVar[WriteHook | None] = ContextVar("mesabot_write_hook", default=None)
 
 
+_effects_done: ContextVar[bool] = ContextVar("mesabot_effects_done", default=False)
+
+
+@contextmanager
+def redoing(done: bool) -> Iterator[None]:
+    """Handle an incoming update whose effects were committed before (its process died
+    before answering): in this context :func:`effects_done` is true, so the face answers
+    again instead of running the command a second time."""
+    token = _effects_done.set(done)
+    try:
+        yield
+    finally:
+        _effects_done.reset(token)
+
+
+def effects_done() -> bool:
+    return _effects_done.get()
+
+
 class AlreadyDone(Exception):
     """The work this write belongs to was already done: the write is rolled back."""
 

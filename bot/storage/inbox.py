@@ -36,6 +36,8 @@ class Incoming:
     update_id: int
     chat_key: str
     payload: dict[str, Any]
+    #: Its effects were committed and its answer may be lost: answer, do not redo.
+    answering: bool = False
 
 
 class Inbox:
@@ -80,7 +82,8 @@ class Inbox:
                 .order_by(col(InboundUpdate.id))
                 .limit(limit)
             )
-            return [Incoming(r.update_id, r.chat_key, r.payload) for r in rows]
+            return [Incoming(r.update_id, r.chat_key, r.payload, r.status == "answering")
+                    for r in rows]
 
     async def claim(self, update_id: int, *, now: datetime, lease: timedelta) -> bool:
         """Take an update for this process for ``lease``; False if another process has

@@ -356,5 +356,8 @@ async def test_the_administrators_changes_are_told_to_the_team(
     notices = [(n.kind, n.params.get("name"), n.params.get("role"))
                for n in await services.outbox.pending(platform="test")
                if n.audience == "team" and n.params.get("name") == "María Quispe"]
+    told = [n.params["role"] for n in await services.outbox.pending(platform="test")
+            if n.kind == "role_approved" and n.member_name == "María Quispe"]
+    assert told == ["coordinator"]
     assert notices[-2:] == [("role_granted", "María Quispe", "coordinator"),
                        ("account_unlinked", "María Quispe", None)]

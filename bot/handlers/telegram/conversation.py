@@ -48,12 +48,15 @@ class Steps:
         text = message.text.strip()
         if STARTS.match(text):
             return await self._start(update, message)
-        if not (answering or FINISH.match(text) or CANCEL.match(text)):
+        if not (answering or text.startswith("/")):
             return False
         chat, who = str(message.chat_id), str(user.id)
         now = self.face.clock.now()
         draft = await self.drafts.get(chat, who, now=now)
         if draft is None:
+            if CANCEL.match(text):
+                await self._say(update, "conversation.nothing", ask=False)
+                return True
             return False
         if CANCEL.match(text):
             await self.drafts.drop(chat, who)
@@ -64,13 +67,23 @@ class Steps:
             else:
                 await self._say(update, "conversation.title", ask=True)
         elif text.startswith("/"):
-            return False  # another command: the draft waits for its answer
+            # Another command ends the conversation (a remark typed after it must not
+            # become a bottleneck's title), in the same transaction as its effects.
+            await self._ending(update, chat, who, message.text)
         elif draft.step == TITLE:
             await self._save(chat, who, step=DETAIL, title=message.text)
             await self._say(update, "conversation.detail", ask=True)
         else:
             await self._log(update, draft.title, message.text)
         return True
+
+    async def _ending(self, update: Update, chat: str, who: str, command: str) -> None:
+        async def ended(session: AsyncSession) -> None:
+            await self.drafts.drop_in(session, chat, who)
+
+        with with_each_write(ended):
+            await self.listeners.run(update, command)
+        await self.drafts.drop(chat, who)  # a command that wrote nothing
 
     async def _start(self, update: Update, message: Message) -> bool:
         assert message.text is not None and update.effective_user is not None
@@ -100,11 +113,5 @@ class Steps:
         message, user = update.effective_message, update.effective_user
         assert message is not None and user is not None
         chat, who = str(message.chat_id), str(user.id)
-
-        async def finished(session: AsyncSession) -> None:
-            await self.drafts.drop_in(session, chat, who)
-
         text = f"{title}\n{detail}" if detail else title
-        with with_each_write(finished):
-            await self.listeners.run(update, f"/problema {text}")
-        await self.drafts.drop(chat, who)  # refused (too long...): nothing to resume
+        await self._ending(update, chat, who, f"/problema {text}")

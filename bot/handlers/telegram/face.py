@@ -196,10 +196,12 @@ class TelegramFace:
             self._steps[(chat_id, sent[-1].message_id)] = None
             while len(self._steps) > STEPS_KEPT:
                 self._steps.popitem(last=False)
-        if reply.subject and sent and mesa_id is not None:
+        if (reply.subject or reply.buttons) and sent and mesa_id is not None:
+            # Its mesa, so a button pressed under it acts there even if the person has
+            # chosen another mesa since; its subject, so a reply to it is progress.
             await self.services.chats.remember(
                 platform=PLATFORM, chat_id=str(chat_id), message_id=str(sent[-1].message_id),
-                mesa_id=mesa_id, ref=reply.subject,
+                mesa_id=mesa_id, ref=reply.subject or "",
             )
         return sent
 

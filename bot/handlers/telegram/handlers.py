@@ -7,6 +7,7 @@ never by the chat they are in.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from typing import TYPE_CHECKING, Any
 
@@ -32,7 +33,7 @@ from bot.core.members import Identity
 from bot.core.text import scrub
 from bot.handlers.telegram import conversation
 from bot.i18n import lang_of, t
-from bot.storage.database import AlreadyDone
+from bot.storage.database import AlreadyDone, effects_done
 from bot.storage.drafts import Drafts
 
 log = logging.getLogger(__name__)
@@ -103,7 +104,7 @@ class Listeners:
             about = await self.services.chats.subject_of(
                 platform="telegram", chat_id=chat.chat_id, message_id=str(replied.message_id)
             )
-            if about is not None:
+            if about is not None and about[1]:
                 mesa, ref = about
                 text = f"/avance {ref} {text}"
         if not text.startswith("/") and not chat.is_private:
@@ -175,12 +176,22 @@ class Listeners:
                                show_alert=True)
             return
         chat, mesa, identity = admitted
+        if mesa is None:  # a private chat: the button acts in the mesa it was sent for
+            about = await self.services.chats.subject_of(
+                platform="telegram", chat_id=chat.chat_id,
+                message_id=str(query.message.message_id))
+            mesa = about[0] if about is not None else None
         reply = await self._answer(identity, query.data, update, chat, mesa,
                                    f"telegram:{chat.chat_id}:button:{query.id}")
         if reply.is_error:
             text = " ".join(line.text for line in reply.lines if line.style is Style.ERROR)
             await query.answer(text[:200], show_alert=True)
-            if not reply.buttons and reply.private is None:
+            if reply.private is not None:  # a refusal in a group: the detail, privately
+                with contextlib.suppress(TelegramForbidden):  # no private chat: the alert
+                    await self.face.send(query.from_user.id, reply.private,
+                                         mesa_id=_mesa_id(identity, mesa))
+                return
+            if not reply.buttons:
                 return
         else:
             await query.answer()
@@ -197,10 +208,16 @@ class Listeners:
         identity = await self._identity(user.id)
         lang = lang_of(identity.language if identity and identity.language_chosen
                        else user.language_code)
-        if not context.args or message.chat.type != "private":
+        if context.args and message.chat.type != "private":
+            await self.face.send(message.chat_id, _notice(lang, "telegram.start_in_group"))
+            return
+        if not context.args:
             await self.face.send(message.chat_id, _notice(lang, "telegram.start"))
             return
         say = Presenter(lang, DEFAULT_TZ)
+        if effects_done():  # joined before a crash took the answer: say it again
+            await self.face.send(message.chat_id, say.already_done([]))
+            return
         try:
             joined = await self.services.invitations.accept(
                 code=scrub(context.args[0]), name=scrub(user.full_name), language=lang,

@@ -86,3 +86,21 @@ async def test_a_stale_draft_is_not_resumed(
     assert "¿Algún detalle?" not in fake.sent(andres["id"])[-1]["text"]
     rosa = (await face.services.members.identify(handle="rosa")).actor()
     assert (await face.services.reading.matrix(actor=rosa)).awaiting_triage == []
+
+
+async def test_another_command_ends_the_conversation(
+    fake: FakeTelegram, face: TelegramFace, people: dict[str, Any]
+) -> None:
+    """A remark typed after another command is not taken as a bottleneck's title, and
+    /cancelar with nothing open says so."""
+    maria = people["maria"]
+    private = fake.private(maria)
+    fake.type(maria, private, "/cancelar")
+    await fake.wait_for_text(maria["id"], "No hay nada que cancelar")
+    fake.type(maria, private, "/problema")
+    await fake.wait_for_text(maria["id"], "¿Cuál es el problema?")
+    fake.type(maria, private, "/matriz")
+    await fake.wait_for_text(maria["id"], "Matriz de la Mesa Forestal")
+    fake.type(maria, private, "ya me olvidé")
+    await fake.wait_for_text(maria["id"], "empiece con un comando")
+    assert not any("¿Algún detalle?" in m["text"] for m in fake.sent(maria["id"]))

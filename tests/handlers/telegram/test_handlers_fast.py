@@ -132,3 +132,32 @@ async def test_a_crash_between_the_commit_and_the_reply_loses_neither(
     matrix = await services.reading.matrix(actor=cast.rosa)
     assert [b.ref for b in matrix.awaiting_triage] == ["P-1"]
     assert await face.runner.run_pending() == 0  # answered: done for good
+
+
+async def test_a_command_taken_again_after_a_crash_is_not_run_twice(
+    fast: tuple[TelegramFace, RecordingRequest], services: Services, cast: Cast,
+    clock: ManualClock, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Marking A-1 done, then dying before the answer: the answer that comes later says
+    it was recorded, not that A-1 "is done and that cannot be done now"."""
+    face, request = fast
+    await services.bottlenecks.log(actor=cast.maria, text="Guías lentas")
+    await services.actions.propose(actor=cast.rosa, bottleneck_ref="P-1", text="Digitalizar")
+    await services.actions.claim(actor=cast.jorge, ref="A-1")
+    jorge = _user("jorge")
+    body = {"message": {"message_id": 8, "from": jorge, "chat": _private(jorge),
+                        "date": int(time.time()), "text": "/hecho A-1"}}
+    await face.receive([{"update_id": 4343, **body}])
+    real_send = face.send
+
+    async def dies(*args: Any, **kwargs: Any) -> Any:
+        raise _Crash()
+
+    monkeypatch.setattr(face, "send", dies)
+    with pytest.raises(_Crash):
+        await face.runner.run_pending()
+    monkeypatch.setattr(face, "send", real_send)
+    clock.advance(timedelta(seconds=15))
+    await face.runner.run_pending()
+    (answer,) = request.sent()
+    assert "ya quedó registrado (A-1)" in answer["text"]
