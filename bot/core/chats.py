@@ -89,7 +89,9 @@ class Chats(UseCases):
             return LinkedChat(mesa.slug, mesa.name, link.purpose)
 
     async def migrate(self, *, platform: str, old_chat_id: str, new_chat_id: str) -> None:
-        """A group that became a supergroup keeps its link under its new id."""
+        """A group that became a supergroup keeps its link under its new id, recorded (so
+        ``mesabot audit verify`` knows where the link went)."""
+        now = self.clock.now()
         async with self.db.write() as s:
             row = (await s.exec(
                 select(ChatLink).where(ChatLink.platform == platform,
@@ -98,6 +100,11 @@ class Chats(UseCases):
             if row is not None:
                 row.chat_id = new_chat_id
                 s.add(row)
+                await audit.record(
+                    s, at=now, mesa_id=row.mesa_id, actor_id=None, kind="chat.migrated",
+                    subject=f"{platform}:{new_chat_id}", source=platform,
+                    before={"chat": old_chat_id}, after={"purpose": row.purpose},
+                )
 
     async def choose_mesa(self, *, member_id: int, slug: str) -> None:
         """Remember which mesa a member of several acts in from private chats."""

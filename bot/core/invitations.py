@@ -8,7 +8,7 @@ import hashlib
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -118,7 +118,9 @@ class Invitations(UseCases):
             await audit.record(
                 s, at=now, mesa_id=acting.mesa_id, actor_id=acting.member_id,
                 kind="invitation.created", subject=wanted.value, source=source,
-                after={"entity": entity_row.name if entity_row else None, "uses": uses},
+                after={"entity": entity_row.name if entity_row else None, "uses": uses,
+                       "invitation": row.code_hash[:16],
+                       "expires_at": row.expires_at.astimezone(UTC).isoformat()},
             )
             return Invited(code, acting.mesa.name, wanted.value,
                            entity_row.name if entity_row else None, row.expires_at, uses)
@@ -149,6 +151,9 @@ class Invitations(UseCases):
             else:
                 query = query.where(Member.slack_user_id == slack_user_id)
             member = (await s.exec(query)).first()
+            # A newcomer's accounts go in the event too: no other event records them.
+            accounts = {} if member is not None else {
+                "telegram_user_id": telegram_user_id, "slack_user_id": slack_user_id}
             if member is None:
                 member = Member(
                     handle=await _unique_handle(s, name), name=name.strip()[:120] or "?",
@@ -189,7 +194,8 @@ class Invitations(UseCases):
             await audit.record(
                 s, at=now, mesa_id=mesa.id, actor_id=member.id, kind="invitation.accepted",
                 subject=member.handle, source=source, before=before,
-                after=await membership_state(s, membership),
+                after={**(await membership_state(s, membership) or {}), **accounts,
+                       "invitation": invitation.code_hash[:16]},
             )
             if status != "active":
                 current = before if before and before["active"] else None

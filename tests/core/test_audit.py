@@ -93,8 +93,9 @@ async def test_the_chain_verifies_after_a_scenario(services: Services, cast: Cas
 async def test_every_use_case_leaves_a_record_that_verifies_clean(
     services: Services, cast: Cast, clock: ManualClock
 ) -> None:
-    """No false alarms: every use case that changes a bottleneck, an action or progress
-    records what it set, so the live rows match the audit."""
+    """No false alarms: every use case that changes a bottleneck, an action, progress, a
+    membership, a member's chat accounts or a chat link records what it set, so the live
+    rows match the audit."""
     b, a = services.bottlenecks, services.actions
     for title in ["Registro lento", "Guías solo en Lima", "IGV", "Multas", "Registro lento bis",
                   "Caminos", "Puertos"]:
@@ -158,6 +159,30 @@ async def test_every_use_case_leaves_a_record_that_verifies_clean(
     await services.invitations.accept(code=code, name="Carla", language="es",
                                       telegram_user_id=9001)
     await services.invitations.approve(actor=cast.rosa, handle="carla")
+    # who someone is, and where the mesa's chats are
+    await services.members.link_identity(handle="rosa", telegram_user_id=111)
+    await services.members.link_identity(handle="maria", telegram_user_id=222,
+                                         slack_user_id="U222")
+    await services.members.unlink(handle="maria", telegram=False)
+    await services.members.unlink(handle="carla")
+    await services.members.grant_role(mesa="forestal", handle="tom", role="high_level")
+    await services.members.grant_role(mesa="forestal", handle="andres", role="private_rep",
+                                      entity="CONAFOR")  # back after being removed
+    await services.members.link_identity(handle="jorge", telegram_user_id=333)
+    code = (await services.invitations.create(actor=cast.rosa, role="public_official",
+                                              entity="SERFOR", uses=2)).code
+    await services.invitations.accept(code=code, name="Jorge", language="es",
+                                      telegram_user_id=333)  # removed: comes back asking
+    await services.invitations.approve(actor=cast.rosa, handle="jorge")
+    await services.chats.link(actor=cast.rosa, chat=ChatRef("telegram", "-200"),
+                              purpose="ground")
+    await services.chats.migrate(platform="telegram", old_chat_id="-200",
+                                 new_chat_id="-1000200")
+    await services.chats.link(actor=cast.other_mesa_rosa, chat=ChatRef("telegram", "-300"),
+                              purpose="team")
+    await services.chats.link(actor=cast.rosa, chat=ChatRef("telegram", "-300"),
+                              purpose="team")  # taken from the other mesa; -100 let go
+    await services.chats.link(actor=cast.rosa, chat=ChatRef("slack", "C1"), purpose="team")
 
     report = await _verify(services)
 
@@ -330,6 +355,180 @@ async def test_plain_edits_and_deletes_are_still_detected(services: Services, ca
     problems = (await _verify(services)).problems
     assert any("contents changed" in p for p in problems)
     assert any("missing" in p for p in problems)
+
+
+# who someone is: memberships, chat accounts and chat links
+
+
+async def _people(services: Services, cast: Cast) -> None:
+    """The scenario, with Carla waiting for approval as an OSINFOR official, Rosa's
+    Telegram account linked, Andrés taken out, and the team's chat linked."""
+    await _scenario(services, cast)
+    code = (await services.invitations.create(actor=cast.rosa, role="public_official",
+                                              entity="OSINFOR")).code
+    await services.invitations.accept(code=code, name="Carla", language="es",
+                                      telegram_user_id=9001)
+    await services.members.link_identity(handle="rosa", telegram_user_id=111)
+    await services.departures.remove(actor=cast.rosa, handle="andres")
+    await services.chats.link(actor=cast.rosa, chat=ChatRef("telegram", "-100"), purpose="team")
+    assert (await _verify(services)).problems == []
+
+
+_MEMBERSHIP = "UPDATE membership SET {} WHERE member_id = (SELECT id FROM member " \
+              "WHERE handle = '{}') AND mesa_id = 1"
+
+
+@pytest.mark.parametrize(("who", "change", "expected"), [
+    ("maria", "role = 'coordinator'", "role is 'coordinator' but the audit says 'private_rep'"),
+    ("maria", "entity_id = (SELECT id FROM entity WHERE name = 'SERFOR')",
+     "entity is 'SERFOR' but the audit says 'APFU'"),
+    ("maria", "pending_role = 'coordinator'",
+     "pending_role is 'coordinator' but the audit says None"),
+    ("carla", "active = TRUE", "active is True but the audit says False"),
+    ("carla", "pending_entity_id = (SELECT id FROM entity WHERE name = 'SERFOR')",
+     "pending_entity is 'SERFOR' but the audit says 'OSINFOR'"),
+    ("andres", "removed_at = NULL", "removed is False but the audit says True"),
+], ids=["role", "entity", "pending-role", "activated", "pending-entity", "unremoved"])
+async def test_a_membership_edited_without_touching_the_audit_is_detected(
+    services: Services, cast: Cast, who: str, change: str, expected: str
+) -> None:
+    await _people(services, cast)
+    await _sql(services, _MEMBERSHIP.format(change, who))
+    assert (await _verify(services)).problems == [f"mesa:1 @{who}: {expected}"]
+
+
+async def test_a_membership_slipped_in_or_deleted_is_detected(
+    services: Services, cast: Cast
+) -> None:
+    await _people(services, cast)
+    await _sql(services, "INSERT INTO membership (mesa_id, member_id, role, active, created_at)"
+                         " SELECT 2, id, 'coordinator', TRUE, created_at FROM member"
+                         " WHERE handle = 'maria'")
+    await _sql(services, _MEMBERSHIP.replace("UPDATE membership SET {}", "DELETE FROM membership"
+                                             ).format("tom"))
+    assert sorted((await _verify(services)).problems) == [
+        "mesa:1 @tom: in the audit trail but no longer in the database",
+        "mesa:2 @maria: not in the audit trail",
+    ]
+
+
+async def test_a_chat_account_moved_to_another_member_is_detected(
+    services: Services, cast: Cast
+) -> None:
+    """María writing as Rosa: Rosa's Telegram account given to María's row."""
+    await _people(services, cast)
+    await _sql(services, "UPDATE member SET telegram_user_id = NULL WHERE handle = 'rosa'")
+    await _sql(services, "UPDATE member SET telegram_user_id = 111, slack_user_id = 'U9'"
+                         " WHERE handle = 'maria'")
+    await _sql(services, "UPDATE member SET telegram_user_id = 9002 WHERE handle = 'carla'")
+    assert sorted((await _verify(services)).problems) == [
+        "member @carla: telegram_user_id is 9002 but the audit says 9001",
+        "member @maria: slack_user_id is 'U9' but the audit says None",
+        "member @maria: telegram_user_id is 111 but the audit says None",
+        "member @rosa: telegram_user_id is None but the audit says 111",
+    ]
+
+
+async def test_a_member_slipped_in_is_detected(services: Services, cast: Cast) -> None:
+    await _people(services, cast)
+    await _sql(services, "INSERT INTO member (handle, name, language, language_chosen,"
+                         " telegram_user_id, created_at) SELECT 'intruso', 'Intruso', 'es',"
+                         " FALSE, 4242, created_at FROM member WHERE handle = 'rosa'")
+    assert (await _verify(services)).problems == ["member @intruso: not in the audit trail"]
+
+
+@pytest.mark.parametrize(("change", "expected"), [
+    ("chat_id = '-666'", ["chat telegram:-100: in the audit trail but no longer in the database",
+                          "chat telegram:-666: not in the audit trail"]),
+    ("mesa_id = 2", ["chat telegram:-100: mesa is 2 but the audit says 1"]),
+    ("purpose = 'ground'", ["chat telegram:-100: purpose is 'ground' but the audit says 'team'"]),
+], ids=["chat", "mesa", "purpose"])
+async def test_a_chat_link_moved_without_touching_the_audit_is_detected(
+    services: Services, cast: Cast, change: str, expected: list[str]
+) -> None:
+    await _people(services, cast)
+    await _sql(services, f"UPDATE chat_link SET {change}")
+    assert sorted((await _verify(services)).problems) == expected
+
+
+async def test_a_migrated_group_keeps_a_link_that_verifies(
+    services: Services, cast: Cast
+) -> None:
+    await _people(services, cast)
+    await services.chats.migrate(platform="telegram", old_chat_id="-100",
+                                 new_chat_id="-1000100")
+    assert (await _verify(services)).problems == []
+    await _sql(services, "UPDATE chat_link SET chat_id = '-100'")  # moved back behind its back
+    assert sorted((await _verify(services)).problems) == [
+        "chat telegram:-1000100: in the audit trail but no longer in the database",
+        "chat telegram:-100: not in the audit trail",
+    ]
+
+
+async def _invitation(services: Services, cast: Cast) -> None:
+    """The scenario, with an invitation for three observers used once."""
+    await _scenario(services, cast)
+    code = (await services.invitations.create(actor=cast.rosa, role="observer", uses=3)).code
+    await services.invitations.accept(code=code, name="Ana", language="es",
+                                      telegram_user_id=9005)
+    assert (await _verify(services)).problems == []
+
+
+@pytest.mark.parametrize(("change", "expected"), [
+    ("uses = 0", "uses is 0 but the audit says 1"),
+    ("max_uses = 50", "max_uses is 50 but the audit says 3"),
+    ("role = 'private_rep'", "role is 'private_rep' but the audit says 'observer'"),
+    ("entity_id = (SELECT id FROM entity WHERE name = 'APFU')",
+     "entity is 'APFU' but the audit says None"),
+    ("mesa_id = 2", "mesa is 2 but the audit says 1"),
+], ids=["uses", "max-uses", "role", "entity", "mesa"])
+async def test_an_invitation_that_can_still_let_people_in_is_held_against_its_events(
+    services: Services, cast: Cast, change: str, expected: str
+) -> None:
+    await _invitation(services, cast)
+    await _sql(services, f"UPDATE invitation SET {change}")
+    problems = (await _verify(services)).problems
+    assert len(problems) == 1
+    assert problems[0].startswith("mesa:") and problems[0].endswith(expected)
+
+
+async def test_an_invitation_revived_or_slipped_in_is_detected(
+    services: Services, cast: Cast, clock: ManualClock
+) -> None:
+    await _invitation(services, cast)
+    clock.advance(timedelta(days=8))  # the invitation has expired; the bot goes on
+    await services.progress.post(actor=cast.rosa, ref="P-1", text="Sigue")
+    await _sql(services, "UPDATE invitation SET expires_at = expires_at + interval '30 days'"
+               if services.db.url.startswith("postgresql") else
+               "UPDATE invitation SET expires_at = datetime(expires_at, '+30 days')")
+    await _sql(services, "INSERT INTO invitation (code_hash, mesa_id, role, created_by_id,"
+                         " max_uses, uses, created_at, expires_at) SELECT 'f00d', mesa_id,"
+                         " 'observer', created_by_id, 1, 0, created_at, expires_at"
+                         " FROM invitation")
+    problems = (await _verify(services)).problems
+    assert len(problems) == 2
+    assert "mesa:1 invitation f00d: not in the audit trail" in problems
+    assert any(p.startswith("mesa:1 invitation ") and ": expires_at is " in p
+               for p in problems)
+
+
+async def test_an_invitation_revoked_with_its_coordinator_stays_revoked(
+    services: Services, cast: Cast
+) -> None:
+    """Taking a coordinator out stops the invitations they handed out; one set going
+    again behind the bot's back (its expiry put back) is reported."""
+    await _scenario(services, cast)
+    await services.members.grant_role(mesa="forestal", handle="jorge", role="coordinator",
+                                      entity="SERFOR")
+    await services.invitations.create(actor=cast.jorge, role="observer", uses=5)
+    await services.departures.remove(actor=cast.rosa, handle="jorge")
+    assert (await _verify(services)).problems == []
+    await _sql(services, "UPDATE invitation SET expires_at = created_at + interval '7 days'"
+               if services.db.url.startswith("postgresql") else
+               "UPDATE invitation SET expires_at = datetime(created_at, '+7 days')")
+    problems = (await _verify(services)).problems
+    assert len(problems) == 1
+    assert problems[0].startswith("mesa:1 invitation ") and ": expires_at is " in problems[0]
 
 
 # published heads
