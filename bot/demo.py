@@ -78,6 +78,7 @@ SCENES = [
         ("lucia", "/confirmar A-2 mañana"),
         ("maria", "/confirmar A-9 el viernes"),
     ]),
+    Scene("Miércoles 10:00: 48 horas antes, el bot recuerda por su cuenta", 2, "10:00", []),
     Scene("Miércoles: avances entre sesiones", 2, "16:30", [
         ("jorge", "/avance A-1 Borrador listo, falta firma de la jefatura"),
         ("maria", "/problema <b>Multas</b> & *sanciones* _duplicadas_ entre OSINFOR y SERFOR"),
@@ -128,6 +129,9 @@ async def play(out: TextIO, database_path: Path | None = None) -> bool:
                 hour, minute = map(int, scene.time.split(":"))
                 clock.set((START + timedelta(days=scene.day)).replace(hour=hour, minute=minute))
                 out.write(f"\n=== {scene.title} ===\n")
+                if await services.reminders.tick():  # what the scheduler does each minute
+                    for notice in await console.deliver():
+                        out.write(notice + "\n")
                 for handle, text in scene.lines:
                     out.write(f"\n{names[handle]} > {text}\n")
                     reply = await console.say(handle, text)

@@ -26,6 +26,7 @@ async def test_the_demo_tells_the_week_and_ends_with_an_intact_audit_trail() -> 
         "Registrado como P-1",
         "A-1 confirmada: Jorge Salas (SERFOR) se compromete para el viernes 15 de enero de 2027",
         "No entendí la fecha «el día del juicio»",
+        "(mensaje privado para Jorge Salas) Recordatorio: la sesión 1 es el viernes 15 de enero",
         "Matrix of the Mesa Forestal",
         "Agenda de la Mesa Forestal · sesión 1, viernes 15 de enero de 2027, 10:00",
         "3. Vencidas:",
