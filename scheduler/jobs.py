@@ -78,8 +78,14 @@ def build_scheduler(services: Services, *, platforms: list[str],
         a restart or a second process repeats nothing and misses nothing."""
         await services.reminders.tick()
 
+    async def queue_agendas() -> None:
+        """The agenda before each session, read from the database each minute like the
+        pings: queued once, late if the bot was down, never after the session began."""
+        await services.agenda_delivery.tick()
+
     every("purge-inboxes", purge_inboxes, timedelta(hours=6))
     every("session-pings", queue_pings, timedelta(minutes=1))
+    every("session-agendas", queue_agendas, timedelta(minutes=1))
     # 12:00 UTC: morning in the Americas, when the team reads its chat.
     if health is not None:
         health.watch("job.publish-audit-heads", stale_after=timedelta(days=1) + health.max_age)

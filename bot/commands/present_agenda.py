@@ -7,6 +7,7 @@ from typing import Any
 
 from bot.commands.reply import Button, Reply, Style
 from bot.commands.voice import Voice, clip
+from bot.core.agenda_delivery import agenda_from_params
 from bot.core.enums import ActionStatus
 from bot.core.views import (
     Agenda,
@@ -31,16 +32,22 @@ class AgendaWords(Voice):
                 reply.add(self.action_line(action), Style.SUBITEM)
             if not item.actions:
                 reply.add(self.t("agenda.no_actions"), Style.SUBITEM)
+            self._more(reply, item.more_actions, Style.SUBITEM)
             for progress in item.progress:
                 reply.add(self.progress_line(progress), Style.SUBITEM)
+            if item.more_progress:
+                reply.add(self.t("agenda.more_progress", count=item.more_progress),
+                          Style.SUBITEM)
         if not agenda.prioritized:
             reply.add(self.t("agenda.none"), Style.ITEM)
+        self._more(reply, agenda.more.get("prioritized", 0))
         self._section(reply, "agenda.due", [
             ("✓ " if a.status == ActionStatus.DONE else "✗ ") + self.compact_line(
                 a, self.t("agenda.done_mark") if a.status == ActionStatus.DONE
                 else short_date(self.lang, a.due_on) if a.due_on else "—")
             for a in agenda.due
         ], always=True)
+        self._more(reply, agenda.more.get("due", 0))
         self._section(reply, "agenda.overdue", [
             self.compact_line(a, " · ".join(
                 [self.overdue_words(a.days_overdue)]
@@ -48,20 +55,30 @@ class AgendaWords(Voice):
             ))
             for a in agenda.overdue
         ], always=True)
+        self._more(reply, agenda.more.get("overdue", 0))
         self._section(reply, "agenda.blocked", [
             self.compact_line(a, label(self.lang, "blocked_reason", a.blocked_reason)
-                              + (f": {a.blocked_detail}" if a.blocked_detail else ""))
+                              + (f": {clip(a.blocked_detail, 80)}" if a.blocked_detail else ""))
             for a in agenda.blocked
         ], always=True)
+        self._more(reply, agenda.more.get("blocked", 0))
         self._section(reply, "agenda.triage", [
             self.t("matrix.item_untriaged", ref=v.ref, title=clip(v.title),
                    reporter=self.person(v.reporter))
             for v in agenda.awaiting_triage
         ], always=True)
+        self._more(reply, agenda.more.get("awaiting_triage", 0))
         self._section(reply, "agenda.confirm", [
             self.compact_line(a, label(self.lang, "action_status", a.status))
             for a in agenda.awaiting_confirmation
         ], always=True)
+        self._more(reply, agenda.more.get("awaiting_confirmation", 0))
+        self._section(reply, "agenda.out_of_focus", [
+            self.t("agenda.out_of_focus_item", ref=v.ref, title=clip(v.title, 50),
+                   why=self.t(f"excluded.{v.excluded}"))
+            for v in agenda.out_of_focus
+        ], always=True)
+        self._more(reply, agenda.more.get("out_of_focus", 0))
         momentum = agenda.momentum
         reply.add(self.t("agenda.momentum"), Style.HEADING)
         reply.add(self.t("agenda.momentum_line", cadence=self.t(f"cadence.{momentum.cadence}"),
@@ -72,6 +89,15 @@ class AgendaWords(Voice):
         if momentum.held_last_90_days * 2 < momentum.expected_last_90_days:
             reply.add(self.t("agenda.momentum_warning"), Style.NOTE)
         return reply
+
+    def _more(self, reply: Reply, count: int, style: Style = Style.ITEM) -> None:
+        """"and 37 more": what the short agenda left out is counted, not hidden."""
+        if count:
+            reply.add(self.t("agenda.more", count=count), style)
+
+    def delivered_agenda(self, params: dict[str, Any]) -> Reply:
+        """The agenda the scheduler sent before the session, as it was compiled then."""
+        return self.agenda(agenda_from_params(params["agenda"]))
 
     def session_ping(self, params: dict[str, Any]) -> Reply:
         """Before a session: the reader's open promises, each with its buttons."""
@@ -102,6 +128,8 @@ class AgendaWords(Voice):
         """An outbox notification, worded for its reader."""
         if kind == "session_ping":
             return self.session_ping(params)
+        if kind == "agenda":
+            return self.delivered_agenda(params)
         p = {k: ("—" if v is None else v) for k, v in params.items()}
         if isinstance(params.get("due_on"), str):
             p["due"] = self.day(date.fromisoformat(params["due_on"]))

@@ -9,14 +9,18 @@ scheduled session, it is stored with the session as it was compiled.
 from __future__ import annotations
 
 import dataclasses
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlmodel import col, func, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core import audit
 from bot.core.context import Actor, UseCases, load_acting, locked
 from bot.core.directory import Directory
 from bot.core.enums import (
+    CLOSED_BOTTLENECK,
     IN_FOCUS,
     ActionStatus,
     BottleneckStatus,
@@ -27,22 +31,164 @@ from bot.core.enums import (
 from bot.core.errors import SessionClosed, SessionNotFound
 from bot.core.permissions import Op
 from bot.core.progress import progress_views
-from bot.core.reading import by_priority, mesa_view, open_actions
+from bot.core.reading import OPEN_ACTION, by_priority
 from bot.core.sessions import MOMENTUM_DAYS, held_since, last_held, next_session, session_view
-from bot.core.views import Agenda, AgendaItem, Momentum
-from bot.storage.tables import Action, Bottleneck, MesaSession, ProgressUpdate
+from bot.core.views import Agenda, AgendaItem, MesaView, Momentum
+from bot.storage.tables import Action, Bottleneck, Mesa, MesaSession, ProgressUpdate
 
 #: Without a previous session, progress of the last two weeks is shown.
 DEFAULT_LOOKBACK = timedelta(days=14)
 
 
+#: The short agenda, to read on a phone (three Telegram messages at most, for a mesa of
+#: any size): the prioritized few in full, each with its latest actions and progress,
+#: and every other list cut to its first few, with how many more there are.
+SHORT_PRIORITIZED = 5
+SHORT_ACTIONS = 3
+SHORT_PROGRESS = 2
+SHORT_LIST = 5
+_LISTS = ("due", "overdue", "blocked", "awaiting_triage", "awaiting_confirmation",
+          "out_of_focus")
+
+
+def shorten(agenda: Agenda) -> Agenda:
+    """The agenda cut to what a phone shows; what was left out is counted, not lost
+    (the matrix keeps it)."""
+    items = [
+        dataclasses.replace(
+            item, actions=item.actions[:SHORT_ACTIONS],
+            progress=item.progress[-SHORT_PROGRESS:] if item.progress else [],
+            more_actions=item.more_actions + max(0, len(item.actions) - SHORT_ACTIONS),
+            more_progress=item.more_progress + max(0, len(item.progress) - SHORT_PROGRESS),
+        )
+        for item in agenda.prioritized[:SHORT_PRIORITIZED]
+    ]
+    more = dict(agenda.more)
+    cut: dict[str, Any] = {}
+    for name in _LISTS:
+        full = getattr(agenda, name)
+        cut[name] = full[:SHORT_LIST]
+        more[name] = more.get(name, 0) + max(0, len(full) - SHORT_LIST)
+    more["prioritized"] = more.get("prioritized", 0) + max(
+        0, len(agenda.prioritized) - SHORT_PRIORITIZED)
+    return dataclasses.replace(agenda, prioritized=items, more=more, **cut)
+
+
+async def gather(s: AsyncSession, *, mesa: Mesa, role: Role, target: MesaSession | None,
+                 now: datetime) -> Agenda:
+    """The whole agenda of ``mesa`` for ``target`` (or for now, with no session)."""
+    assert mesa.id is not None
+    mesa_id = mesa.id
+    tz = ZoneInfo(mesa.timezone)
+    horizon = target.starts_at if target else now
+    previous = await last_held(s, mesa_id, horizon)
+    since = previous.starts_at if previous else now - DEFAULT_LOOKBACK
+    directory = await Directory.load(s, mesa_id)
+    today = now.astimezone(tz).date()
+    session_day = horizon.astimezone(tz).date()
+
+    bottlenecks = list(await s.exec(
+        select(Bottleneck).where(Bottleneck.mesa_id == mesa_id)
+        .order_by(col(Bottleneck.number))
+    ))
+    open_views = await directory.actions(s, list(await s.exec(
+        select(Action)
+        .where(Action.mesa_id == mesa_id, col(Action.status).in_(OPEN_ACTION))
+        .order_by(col(Action.number))
+    )), today=today)
+    progress_rows = list(await s.exec(
+        select(ProgressUpdate)
+        .where(ProgressUpdate.mesa_id == mesa_id, ProgressUpdate.at >= since)
+        .order_by(col(ProgressUpdate.at))
+    ))
+    progress = await progress_views(s, directory, progress_rows)
+    progress_by_bottleneck: dict[int, list[int]] = {}
+    for index, row in enumerate(progress_rows):
+        if row.bottleneck_id is not None:
+            progress_by_bottleneck.setdefault(row.bottleneck_id, []).append(index)
+
+    prioritized = []
+    focus_views = by_priority([
+        directory.bottleneck(b) for b in bottlenecks
+        if b.status in IN_FOCUS
+    ])
+    ids = {f"P-{b.number}": b.id for b in bottlenecks}
+    for view in focus_views:
+        bid = ids[view.ref]
+        prioritized.append(AgendaItem(
+            bottleneck=view,
+            actions=[a for a in open_views if a.bottleneck_ref == view.ref],
+            progress=[progress[i] for i in progress_by_bottleneck.get(bid or 0, [])],
+        ))
+
+    due_rows = list(await s.exec(
+        select(Action)
+        .where(Action.mesa_id == mesa_id)
+        .where(col(Action.due_on).is_not(None))
+        .where(col(Action.due_on) >= since.astimezone(tz).date())
+        .where(col(Action.due_on) <= session_day)
+        .where(col(Action.status).in_((
+            ActionStatus.CLAIMED, ActionStatus.CONFIRMED, ActionStatus.BLOCKED,
+            ActionStatus.DONE,
+        )))
+        .order_by(col(Action.due_on), col(Action.number))
+    ))
+    due = await directory.actions(s, due_rows, today=today)
+    overdue = sorted(
+        (a for a in open_views if a.days_overdue > 0),
+        key=lambda a: (-a.days_overdue, a.ref),
+    )
+    resolved = (await s.exec(
+        select(func.count()).select_from(Bottleneck)
+        .where(Bottleneck.mesa_id == mesa_id)
+        .where(col(Bottleneck.resolved_at).is_not(None))
+        .where(col(Bottleneck.resolved_at) >= since)
+    )).one()
+    cadence = Cadence(mesa.cadence)
+    return Agenda(
+        mesa=MesaView(slug=mesa.slug, name=mesa.name, timezone=mesa.timezone,
+                      language=mesa.language, cadence=mesa.cadence,
+                      priority_limit=mesa.priority_limit, role=role.value),
+        session=session_view(target) if target else None,
+        since=previous.starts_at if previous else None,
+        prioritized=prioritized,
+        due=due,
+        overdue=overdue,
+        blocked=[a for a in open_views if a.status == ActionStatus.BLOCKED],
+        awaiting_triage=[
+            directory.bottleneck(b) for b in bottlenecks
+            if b.status == BottleneckStatus.REPORTED
+        ],
+        awaiting_confirmation=[a for a in open_views if a.status == ActionStatus.CLAIMED],
+        momentum=Momentum(
+            cadence=cadence.value,
+            held_last_90_days=await held_since(
+                s, mesa_id, now - timedelta(days=MOMENTUM_DAYS)
+            ),
+            expected_last_90_days=min(
+                MOMENTUM_DAYS, (now - mesa.created_at).days
+            ) // cadence.days,
+            resolved_since_last_session=int(resolved),
+            last_held=session_view(previous) if previous else None,
+        ),
+        compiled_at=now,
+        out_of_focus=by_priority([
+            view for view in (directory.bottleneck(b) for b in bottlenecks
+                              if b.status not in CLOSED_BOTTLENECK
+                              and b.status != BottleneckStatus.REPORTED)
+            if view.excluded is not None
+        ]),
+    )
+
+
 class Agendas(UseCases):
     async def compile(self, *, actor: Actor, session_number: int | None = None,
                       source: str = "") -> Agenda:
-        """The agenda for a session (by default the next one scheduled).
+        """The short agenda for a session (by default the next one scheduled).
 
         Anyone in the mesa may read it; when a coordinator compiles it for a scheduled
-        session it is stored with that session and the compilation is recorded.
+        session it is stored with that session as it was compiled, and the compilation
+        is recorded.
         """
         now = self.clock.now()
         async with self.db.write() as s:
@@ -59,93 +205,8 @@ class Agendas(UseCases):
                     raise SessionClosed(number=session_number, status=target.status)
             else:
                 target = await next_session(s, mesa_id, now)
-            horizon = target.starts_at if target else now
-            previous = await last_held(s, mesa_id, horizon)
-            since = previous.starts_at if previous else now - DEFAULT_LOOKBACK
-            directory = await Directory.load(s, mesa_id)
-            today = acting.today(now)
-            session_day = horizon.astimezone(acting.tz).date()
-
-            bottlenecks = list(await s.exec(
-                select(Bottleneck).where(Bottleneck.mesa_id == mesa_id)
-                .order_by(col(Bottleneck.number))
-            ))
-            open_views = await open_actions(s, directory, acting, now)
-            progress_rows = list(await s.exec(
-                select(ProgressUpdate)
-                .where(ProgressUpdate.mesa_id == mesa_id, ProgressUpdate.at >= since)
-                .order_by(col(ProgressUpdate.at))
-            ))
-            progress = await progress_views(s, directory, progress_rows)
-            progress_by_bottleneck: dict[int, list[int]] = {}
-            for index, row in enumerate(progress_rows):
-                if row.bottleneck_id is not None:
-                    progress_by_bottleneck.setdefault(row.bottleneck_id, []).append(index)
-
-            prioritized = []
-            focus_views = by_priority([
-                directory.bottleneck(b) for b in bottlenecks
-                if b.status in IN_FOCUS
-            ])
-            ids = {f"P-{b.number}": b.id for b in bottlenecks}
-            for view in focus_views:
-                bid = ids[view.ref]
-                prioritized.append(AgendaItem(
-                    bottleneck=view,
-                    actions=[a for a in open_views if a.bottleneck_ref == view.ref],
-                    progress=[progress[i] for i in progress_by_bottleneck.get(bid or 0, [])],
-                ))
-
-            due_rows = list(await s.exec(
-                select(Action)
-                .where(Action.mesa_id == mesa_id)
-                .where(col(Action.due_on).is_not(None))
-                .where(col(Action.due_on) >= since.astimezone(acting.tz).date())
-                .where(col(Action.due_on) <= session_day)
-                .where(col(Action.status).in_((
-                    ActionStatus.CLAIMED, ActionStatus.CONFIRMED, ActionStatus.BLOCKED,
-                    ActionStatus.DONE,
-                )))
-                .order_by(col(Action.due_on), col(Action.number))
-            ))
-            due = await directory.actions(s, due_rows, today=today)
-            overdue = sorted(
-                (a for a in open_views if a.days_overdue > 0),
-                key=lambda a: (-a.days_overdue, a.ref),
-            )
-            resolved = (await s.exec(
-                select(func.count()).select_from(Bottleneck)
-                .where(Bottleneck.mesa_id == mesa_id)
-                .where(col(Bottleneck.resolved_at).is_not(None))
-                .where(col(Bottleneck.resolved_at) >= since)
-            )).one()
-            cadence = Cadence(acting.mesa.cadence)
-            agenda = Agenda(
-                mesa=mesa_view(acting),
-                session=session_view(target) if target else None,
-                since=previous.starts_at if previous else None,
-                prioritized=prioritized,
-                due=due,
-                overdue=overdue,
-                blocked=[a for a in open_views if a.status == ActionStatus.BLOCKED],
-                awaiting_triage=[
-                    directory.bottleneck(b) for b in bottlenecks
-                    if b.status == BottleneckStatus.REPORTED
-                ],
-                awaiting_confirmation=[a for a in open_views if a.status == ActionStatus.CLAIMED],
-                momentum=Momentum(
-                    cadence=cadence.value,
-                    held_last_90_days=await held_since(
-                        s, mesa_id, now - timedelta(days=MOMENTUM_DAYS)
-                    ),
-                    expected_last_90_days=min(
-                        MOMENTUM_DAYS, (now - acting.mesa.created_at).days
-                    ) // cadence.days,
-                    resolved_since_last_session=int(resolved),
-                    last_held=session_view(previous) if previous else None,
-                ),
-                compiled_at=now,
-            )
+            agenda = shorten(await gather(s, mesa=acting.mesa, role=acting.role,
+                                          target=target, now=now))
             if target is not None and acting.role is Role.COORDINATOR:
                 target.agenda = audit.jsonable(dataclasses.asdict(agenda))
                 target.agenda_compiled_at = now
@@ -153,7 +214,7 @@ class Agendas(UseCases):
                 await audit.record(
                     s, at=now, mesa_id=mesa_id, actor_id=acting.member_id,
                     kind="agenda.compiled", subject=f"S-{target.number}", source=source,
-                    after={"prioritized": [i.bottleneck.ref for i in prioritized],
-                           "overdue": [a.ref for a in overdue]},
+                    after={"prioritized": [i.bottleneck.ref for i in agenda.prioritized],
+                           "overdue": [a.ref for a in agenda.overdue]},
                 )
             return agenda

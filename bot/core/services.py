@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from bot.core.actions import Actions
 from bot.core.agenda import Agendas
+from bot.core.agenda_delivery import AgendaDelivery
 from bot.core.bottlenecks import Bottlenecks
 from bot.core.chats import Chats
 from bot.core.clock import Clock
@@ -30,6 +31,7 @@ class Services:
     progress: Progress
     sessions: Sessions
     agendas: Agendas
+    agenda_delivery: AgendaDelivery
     reading: Reading
     outbox: Outbox
     chats: Chats
@@ -48,6 +50,7 @@ class Services:
             progress=Progress(db=db, clock=clock),
             sessions=Sessions(db=db, clock=clock),
             agendas=Agendas(db=db, clock=clock),
+            agenda_delivery=AgendaDelivery(db=db, clock=clock),
             reading=Reading(db=db, clock=clock),
             outbox=Outbox(db=db, clock=clock),
             chats=Chats(db=db, clock=clock),

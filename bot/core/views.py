@@ -134,6 +134,9 @@ class AgendaItem:
     bottleneck: BottleneckView
     actions: list[ActionView]
     progress: list[ProgressView]
+    #: How many actions and progress lines the short agenda leaves out ("and 3 more").
+    more_actions: int = 0
+    more_progress: int = 0
 
 
 @dataclass(frozen=True)
@@ -160,3 +163,8 @@ class Agenda:
     awaiting_confirmation: list[ActionView]
     momentum: Momentum
     compiled_at: datetime
+    #: Requests the method keeps out of focus (subsidy, declaratory, YP), so the
+    #: session sees what was asked and why it waits.
+    out_of_focus: list[BottleneckView] = field(default_factory=list)
+    #: Per list ("due", "overdue"...), how many items the short agenda leaves out.
+    more: dict[str, int] = field(default_factory=dict)

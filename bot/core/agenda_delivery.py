@@ -1,0 +1,121 @@
+"""The agenda, delivered: before each regular session the short agenda goes to the
+team's chat and to the mesa's group, without anyone asking.
+
+What was sent is remembered only in the outbox: each delivery has a key (session,
+audience), so looking at the same moment twice, or from two processes, queues it once.
+Quiet hours do not apply (the agenda goes at its time); a bot that was down sends it
+when it is back, if the session has not started yet, and never after.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import col, select
+
+from bot.core.agenda import gather, shorten
+from bot.core.audit import jsonable
+from bot.core.context import UseCases
+from bot.core.enums import Audience, Role, SessionKind, SessionStatus
+from bot.core.views import Agenda
+from bot.storage.tables import Mesa, MesaSession, OutboxMessage
+
+#: How long before a regular session its agenda goes out.
+AGENDA_BEFORE = timedelta(hours=2)
+#: The chats that receive it: the dedicated team, and the mesa's group.
+AUDIENCES = (Audience.TEAM, Audience.GROUND)
+
+
+def dedupe_key(session_id: int, audience: Audience) -> str:
+    return f"agenda:{session_id}:{audience.value}"
+
+
+class AgendaDelivery(UseCases):
+    async def tick(self) -> int:
+        """Queue the agenda of every session whose moment has come; returns how many
+        notices were queued."""
+        now = self.clock.now()
+        async with self.db.read() as s:
+            mesa_ids = list((await s.exec(
+                select(Mesa.id).where(Mesa.status == "active"))).all())
+        queued = 0
+        for mesa_id in mesa_ids:
+            assert mesa_id is not None
+            queued += await self._mesa(mesa_id, now)
+        return queued
+
+    async def _mesa(self, mesa_id: int, now: datetime) -> int:
+        async with self.db.write() as s:
+            session = (await s.exec(
+                select(MesaSession)
+                .where(MesaSession.mesa_id == mesa_id,
+                       MesaSession.status == SessionStatus.SCHEDULED.value,
+                       MesaSession.kind == SessionKind.REGULAR.value,
+                       col(MesaSession.starts_at) > now)
+                .order_by(col(MesaSession.starts_at))
+            )).first()
+            if session is None or now < session.starts_at - AGENDA_BEFORE:
+                return 0
+            assert session.id is not None
+            keys = [dedupe_key(session.id, audience) for audience in AUDIENCES]
+            sent = set((await s.exec(
+                select(OutboxMessage.dedupe_key)
+                .where(col(OutboxMessage.dedupe_key).in_(keys))
+            )).all())
+            if len(sent) == len(keys):
+                return 0  # already queued: no need to compile it again
+            mesa = (await s.exec(select(Mesa).where(Mesa.id == mesa_id))).one()
+            agenda = shorten(await gather(s, mesa=mesa, role=Role.OBSERVER, target=session,
+                                          now=now))
+            stored = jsonable(dataclasses.asdict(agenda))
+            session.agenda, session.agenda_compiled_at = stored, now
+            s.add(session)
+            insert = pg_insert if s.get_bind().dialect.name == "postgresql" else sqlite_insert
+            connection = await s.connection()
+            queued = 0
+            for audience, key in zip(AUDIENCES, keys, strict=True):
+                result = await connection.execute(
+                    insert(OutboxMessage).values(
+                        mesa_id=mesa_id, audience=audience.value, member_id=None,
+                        kind="agenda", params={"agenda": stored}, source="scheduler",
+                        created_at=now, dedupe_key=key,
+                    ).on_conflict_do_nothing(index_elements=["dedupe_key"])
+                )
+                queued += result.rowcount
+            return queued
+
+
+def agenda_from_params(data: dict[str, Any]) -> Agenda:
+    """The agenda a notice carries, back from its JSON."""
+    agenda = _decode(Agenda, data)
+    assert isinstance(agenda, Agenda)
+    return agenda
+
+
+def _decode(kind: Any, value: Any) -> Any:
+    """``value`` (as :func:`bot.core.audit.jsonable` wrote it) as an instance of ``kind``:
+    dataclasses, lists, optionals, dates and times, by their type hints."""
+    if value is None:
+        return None
+    origin = typing.get_origin(kind)
+    if origin in (typing.Union, types.UnionType):
+        return _decode(next(a for a in typing.get_args(kind) if a is not type(None)), value)
+    if origin is list:
+        return [_decode(typing.get_args(kind)[0], v) for v in value]
+    if origin is dict:
+        return dict(value)
+    if dataclasses.is_dataclass(kind) and isinstance(kind, type):
+        hints = typing.get_type_hints(kind)
+        return kind(**{f.name: _decode(hints[f.name], value[f.name])
+                       for f in dataclasses.fields(kind) if f.name in value})
+    if kind is datetime:
+        return datetime.fromisoformat(value)
+    if kind is date:
+        return date.fromisoformat(value)
+    return value
