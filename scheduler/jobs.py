@@ -78,7 +78,13 @@ def build_scheduler(services: Services, *, platforms: list[str],
         a restart or a second process repeats nothing and misses nothing."""
         await services.reminders.tick()
 
+    async def top_up_series() -> None:
+        """Sessions that recur: each running series keeps its next occurrences
+        scheduled; the slots are in the database, so a run repeats nothing."""
+        await services.series.top_up()
+
     every("purge-inboxes", purge_inboxes, timedelta(hours=6))
+    every("session-series", top_up_series, timedelta(hours=1))
     every("session-pings", queue_pings, timedelta(minutes=1))
     # 12:00 UTC: morning in the Americas, when the team reads its chat.
     if health is not None:
