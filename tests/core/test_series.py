@@ -182,3 +182,16 @@ async def test_every_session_a_series_schedules_moves_or_cancels_is_audited(
         ("session.cancelled", "S-5", False),
     ]
     assert report.problems == []
+
+
+async def test_a_session_moved_after_its_pings_went_out_is_pinged_again_for_its_new_time(
+    services: Services, cast: Cast, clock: ManualClock
+) -> None:
+    await _commitments(services, cast)
+    await services.series.start(actor=cast.rosa, when="viernes 10:00")
+    assert await _tick_at(services, clock, _at(13, 10)) == 2  # 48 h before Friday 15
+    assert await _tick_at(services, clock, _at(14, 10)) == 2
+    await services.sessions.move(actor=cast.rosa, number=1, when="martes 19 de enero 10:00")
+    assert await _tick_at(services, clock, _at(14, 11)) == 0  # none for the old time
+    assert await _tick_at(services, clock, _at(18, 10)) == 2  # 24 h before the new time
+    assert await _tick_at(services, clock, _at(18, 10, 5)) == 0  # and once
