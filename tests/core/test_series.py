@@ -4,6 +4,7 @@ next session" is the next ordinary one."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, timedelta
 
 import pytest
@@ -86,6 +87,17 @@ async def test_pings_follow_the_series_and_skip_the_cancelled_occurrence(
     assert await _tick_at(services, clock, _at(27, 10)) == 2  # 48 h before Friday 29
     assert await _tick_at(services, clock, _at(28, 10)) == 2
     assert {p.params["session"] for p in await _pings(services)} == {3}
+
+
+async def test_two_processes_topping_up_at_once_schedule_each_day_once(
+    services: Services, cast: Cast, clock: ManualClock
+) -> None:
+    await services.series.start(actor=cast.rosa, when="viernes 10:00")
+    clock.set(_at(2, 12, month=2))  # three Fridays have passed
+    counts = await asyncio.gather(*(services.series.top_up() for _ in range(4)))
+    assert sum(counts) == 3
+    days = [w for _, w, _ in _local(await services.sessions.upcoming(actor=cast.rosa))]
+    assert days == [_at(15, 10) + timedelta(weeks=n) for n in range(7)]
 
 
 async def test_moving_one_occurrence_moves_it_alone_and_its_pings_follow(

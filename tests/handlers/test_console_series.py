@@ -44,6 +44,11 @@ async def test_a_series_in_spanish(console: Console) -> None:
     ended = await say(console, "rosa", "/sesion fin de serie")
     assert "Serie terminada: sesión cada dos semanas, el jueves a las 09:00." in ended
     assert "Sesiones canceladas: 5, 6, 7, 8." in ended
+    notices = await console.deliver()
+    assert any("La sesión 3 se movió al jueves 28 de enero de 2027, 11:00 (antes: viernes 29"
+               in n for n in notices)
+    assert any("Terminó la serie de sesiones cada dos semanas, el jueves a las 09:00. "
+               "Sesiones canceladas: 5, 6, 7, 8." in n for n in notices)
     assert "No hay una serie de sesiones en curso" in await say(
         console, "rosa", "/sesion fin de serie")
     assert "escriba un día de la semana y la hora" in await say(
