@@ -83,7 +83,13 @@ def build_scheduler(services: Services, *, platforms: list[str],
         pings: queued once, late if the bot was down, never after the session began."""
         await services.agenda_delivery.tick()
 
+    async def top_up_series() -> None:
+        """Sessions that recur: each running series keeps its next occurrences
+        scheduled; the slots are in the database, so a run repeats nothing."""
+        await services.series.top_up()
+
     every("purge-inboxes", purge_inboxes, timedelta(hours=6))
+    every("session-series", top_up_series, timedelta(hours=1))
     every("session-pings", queue_pings, timedelta(minutes=1))
     every("session-agendas", queue_agendas, timedelta(minutes=1))
     # 12:00 UTC: morning in the Americas, when the team reads its chat.

@@ -221,12 +221,39 @@ _CANCELLED = {"cancelada", "cancelado", "cancelar", "cancel", "cancelled", "canc
 _HIGH_LEVEL = re.compile(r"^(?:alto nivel|alto-nivel|high level|high-level)\s+", re.I)
 
 
+#: "cada viernes", "todos los viernes", "every Friday"; "cada dos semanas el viernes",
+#: "every other Friday", "biweekly on Friday" (the number of weeks in group 1 or 2).
+_SERIES = re.compile(
+    r"^(?:(?:cada|every)\s+(?:(2|dos|two)\s+(?:semanas|weeks)|(other))\b[\s,]*(?:(?:el|los|on)\s+)?"
+    r"|(quincenalmente|quincenal|biweekly|fortnightly)\b[\s,]*(?:(?:el|los|on)\s+)?"
+    r"|cada\s+|every\s+|todos\s+los\s+)",
+)
+_END_SERIES = {"fin de serie", "fin de la serie", "terminar serie", "terminar la serie",
+               "end series", "end of series", "end the series", "stop series",
+               "stop the series"}
+_MONTHS = {"enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto",
+           "septiembre", "setiembre", "octubre", "noviembre", "diciembre", "january",
+           "february", "march", "april", "may", "june", "july", "august", "september",
+           "october", "november", "december", "de", "of"}
+
+
 @dataclass(frozen=True)
 class SessionCommand:
-    verb: str  # list, schedule, held, cancelled
+    verb: str  # list, schedule, held, cancelled, move, series, end_series
     when: str = ""
     number: int = 0
     high_level: bool = False
+    every_weeks: int = 1
+
+
+def _move_number(tokens: list[str]) -> int | None:
+    """"3 jueves 11:00" or "S-3 ..." moves session 3; "15 de enero 10:00" is a date."""
+    first = tokens[0].strip().upper()
+    if first.startswith("S"):
+        return session_number(first)
+    if fold(tokens[1]) in _MONTHS:
+        return None
+    return session_number(first)
 
 
 def parse_session(args: str) -> SessionCommand:
@@ -241,7 +268,17 @@ def parse_session(args: str) -> SessionCommand:
             verb = "held" if status in _HELD else "cancelled"
             return SessionCommand(verb, number=number)
     high_level = bool(_HIGH_LEVEL.match(text))
-    return SessionCommand("schedule", when=_HIGH_LEVEL.sub("", text), high_level=high_level)
+    rest = _HIGH_LEVEL.sub("", text)
+    folded = " ".join(fold(rest).split())
+    if folded in _END_SERIES:
+        return SessionCommand("end_series", high_level=high_level)
+    if series := _SERIES.match(folded):
+        every_weeks = 2 if any(series.groups()) else 1
+        return SessionCommand("series", when=folded[series.end():], high_level=high_level,
+                              every_weeks=every_weeks)
+    if not high_level and len(tokens) > 1 and (number := _move_number(tokens)) is not None:
+        return SessionCommand("move", when=" ".join(tokens[1:]), number=number)
+    return SessionCommand("schedule", when=rest, high_level=high_level)
 
 
 _INSTEAD = re.compile(r"\b(?:en lugar de|en vez de|por|instead of|replacing|replace)\b", re.I)

@@ -8,6 +8,7 @@ One method per kind of result; the same words serve every face. The pieces live 
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime
 
 from bot.commands.parse import Triage
 from bot.commands.present_agenda import AgendaWords
@@ -22,6 +23,7 @@ from bot.core.departures import Removed
 from bot.core.enums import ActionStatus, BlockedReason, OwnerClass, RequestKind, Role, RootCause
 from bot.core.invitations import Approved, Invited, Joined
 from bot.core.members import Identity
+from bot.core.series import SeriesEnded, SeriesStarted
 from bot.core.views import (
     ActionView,
     BottleneckDetail,
@@ -31,6 +33,10 @@ from bot.core.views import (
     SessionView,
 )
 from bot.i18n import label
+
+
+def _numbers(numbers: list[int]) -> str:
+    return ", ".join(str(n) for n in numbers)
 
 
 class Presenter(AgendaWords, ErrorWords):
@@ -212,8 +218,43 @@ class Presenter(AgendaWords, ErrorWords):
     # sessions and agenda
 
     def session_line(self, view: SessionView) -> str:
-        return self.t("session.line", number=view.number, when=self.when(view.starts_at),
+        line = self.t("session.line", number=view.number, when=self.when(view.starts_at),
                       status=label(self.lang, "session_status", view.status))
+        if view.series is not None:
+            line += " · " + self.t("session.in_series", every=self.recurrence(view.series))
+        if view.holiday:
+            line += " · " + self.t("session.holiday")
+        return line
+
+    def series_started(self, started: SeriesStarted) -> Reply:
+        reply = Reply().add(self.t(
+            "session.series_started", every=self.recurrence(started.recurrence),
+            kind=label(self.lang, "session_kind", started.kind).lower(),
+            tz=self.tz.key.split("/")[-1].replace("_", " ")))
+        if started.cancelled:
+            reply.add(self.t("session.series_replaced", numbers=_numbers(started.cancelled)))
+        reply.add(self.t("session.series_keeps", count=len(started.sessions)))
+        for view in started.sessions:
+            reply.add(self.session_line(view), Style.ITEM)
+        if any(v.holiday for v in started.sessions):
+            reply.add(self.t("session.holiday_note"), Style.NOTE)
+        return reply
+
+    def series_ended(self, ended: SeriesEnded) -> Reply:
+        reply = Reply().add(self.t(
+            "session.series_ended", every=self.recurrence(ended.recurrence),
+            kind=label(self.lang, "session_kind", ended.kind).lower()))
+        if ended.cancelled:
+            return reply.add(self.t("session.series_cancelled",
+                                    numbers=_numbers(ended.cancelled)))
+        return reply.add(self.t("session.series_nothing_left"))
+
+    def session_moved(self, view: SessionView, was: datetime) -> Reply:
+        reply = Reply().add(self.t("session.moved", number=view.number,
+                                   when=self.when(view.starts_at), was=self.when(was)))
+        if view.holiday:
+            reply.add(self.t("session.holiday_note"), Style.NOTE)
+        return reply
 
     def scheduled(self, view: SessionView) -> Reply:
         return Reply().add(self.t("session.scheduled",
@@ -227,6 +268,8 @@ class Presenter(AgendaWords, ErrorWords):
             reply.add(self.session_line(view), Style.ITEM)
         if not any(v.status == "scheduled" for v in views):
             reply.add(self.t("session.none"), Style.NOTE)
+        elif any(v.holiday and v.status == "scheduled" for v in views):
+            reply.add(self.t("session.holiday_note"), Style.NOTE)
         return reply
 
     # chats and mesas

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Any
 
 from bot.commands.reply import Button, Reply, Style
@@ -11,6 +11,7 @@ from bot.core.agenda_delivery import agenda_from_params
 from bot.core.enums import ActionStatus
 from bot.core.views import (
     Agenda,
+    Recurrence,
 )
 from bot.i18n import label, short_date
 
@@ -157,6 +158,14 @@ class AgendaWords(Voice):
             ])
         if kind == "action_assigned":
             p["who"] = params.get("owner") or params.get("entity") or "—"
+        if kind in ("series_started", "series_ended"):
+            hour, minute = str(params["at"]).split(":")
+            p["every"] = self.recurrence(Recurrence(
+                weekday=int(params["weekday"]), at=time(int(hour), int(minute)),
+                every_weeks=int(params["every_weeks"])))
+            p["cancelled"] = ", ".join(str(n) for n in params.get("cancelled", [])) or "—"
+        if kind == "session_moved":
+            p["was"] = self.when(datetime.fromisoformat(params["was"]))
         if kind == "audit_head":  # 1.284 in Spanish, 1,284 in English
             p["events"] = f"{int(params['events']):,}".replace(",", self.t("number.thousands"))
         if kind == "bottleneck_resolved" and not params.get("credited"):

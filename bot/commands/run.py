@@ -218,12 +218,26 @@ async def session(c: Call) -> Reply:
     sessions = c.services.sessions
     if command.verb == "list":
         return c.say.sessions(await sessions.upcoming(actor=c.actor))
+    kind = SessionKind.HIGH_LEVEL if command.high_level else SessionKind.REGULAR
     if command.verb == "schedule":
-        kind = SessionKind.HIGH_LEVEL if command.high_level else SessionKind.REGULAR
         view = await sessions.schedule(
             actor=c.actor, when=command.when, kind=kind, source=c.source
         )
         return c.say.scheduled(view)
+    if command.verb == "series":
+        started = await c.services.series.start(
+            actor=c.actor, when=command.when, every_weeks=command.every_weeks, kind=kind,
+            source=c.source,
+        )
+        return c.say.series_started(started)
+    if command.verb == "end_series":
+        return c.say.series_ended(
+            await c.services.series.end(actor=c.actor, kind=kind, source=c.source))
+    if command.verb == "move":
+        view, was = await sessions.move(
+            actor=c.actor, number=command.number, when=command.when, source=c.source
+        )
+        return c.say.session_moved(view, was)
     status = SessionStatus.HELD if command.verb == "held" else SessionStatus.CANCELLED
     view = await sessions.set_status(
         actor=c.actor, number=command.number, status=status, source=c.source

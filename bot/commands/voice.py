@@ -14,6 +14,7 @@ from bot.core.views import (
     BottleneckView,
     Person,
     ProgressView,
+    Recurrence,
 )
 from bot.i18n import label, long_date, long_datetime, short_date, short_datetime, t
 
@@ -45,6 +46,12 @@ class Voice:
 
     def when(self, moment: datetime) -> str:
         return long_datetime(self.lang, moment.astimezone(self.tz))
+
+    def recurrence(self, rule: Recurrence) -> str:
+        """"cada viernes a las 10:00", "every other Friday at 10:00"."""
+        key = "series.weekly" if rule.every_weeks == 1 else "series.biweekly"
+        return self.t(key, weekday=self.t(f"weekday.{rule.weekday}"),
+                      time=rule.at.strftime("%H:%M"))
 
     def stamp(self, moment: datetime) -> str:
         return short_datetime(self.lang, moment.astimezone(self.tz))

@@ -29,6 +29,7 @@ from bot.core.errors import (
     DateUnreadable,
     DateWeekdayMismatch,
     DomainError,
+    SeriesDayUnreadable,
     TimeUnreadable,
 )
 from bot.core.text import fold
@@ -106,6 +107,11 @@ def _numbers_to_digits(text: str) -> str:
 @lru_cache(maxsize=64)
 def _holidays(country: str, year: int) -> frozenset[date]:
     return frozenset(holidays.country_holidays(country, years=year).keys())
+
+
+def is_holiday(day: date, country: str) -> bool:
+    """A public holiday of ``country`` (weekends aside)."""
+    return day in _holidays(country, day.year)
 
 
 def is_working_day(day: date, country: str) -> bool:
@@ -235,6 +241,17 @@ def parse_local_datetime(
     Returns an aware datetime in ``tz``. The time must be written with minutes, am/pm or
     "h", so that a bare number stays a day of the month.
     """
+    at, day_text = _split_time(text)
+    local_now = now.astimezone(tz)
+    day = parse_due_date(day_text, today=local_now.date(), country=country)
+    when = datetime.combine(day, at, tzinfo=tz)
+    if when < local_now:
+        raise DatePast(text=text, date=day)
+    return when
+
+
+def _split_time(text: str) -> tuple[time, str]:
+    """The time of day at the end of ``text`` and the (folded) words before it."""
     folded = _fold(text)
     match = _TIME.search(" " + folded)
     spoken = "a las" in folded or "at " in folded
@@ -248,13 +265,29 @@ def parse_local_datetime(
         hour = 0
     if hour > 23 or minute > 59:
         raise TimeUnreadable(text=text)
-    day_text = (" " + folded)[: match.start()].strip()
-    local_now = now.astimezone(tz)
-    day = parse_due_date(day_text, today=local_now.date(), country=country)
-    when = datetime.combine(day, time(hour, minute), tzinfo=tz)
-    if when < local_now:
-        raise DatePast(text=text, date=day)
-    return when
+    return time(hour, minute), (" " + folded)[: match.start()].strip()
+
+
+def parse_weekday_time(text: str) -> tuple[int, time]:
+    """Read a weekday and a time of day ("el viernes 10:00", "friday at 9 am"), the
+    shape of a session that recurs; anything but a bare weekday before the time is
+    refused, so "15 de enero 10:00" is never read as a weekly rule.
+
+    Raises:
+        TimeUnreadable: no time of day at the end.
+        SeriesDayUnreadable: the day is not one weekday.
+    """
+    if len(text) > MAX_DATE_TEXT:
+        raise SeriesDayUnreadable(text=text[:MAX_DATE_TEXT])
+    at, day_text = _split_time(text)
+    words = _strip_fillers(day_text)
+    for filler in ("los", "cada", "every", "todos los"):
+        words = words.removeprefix(filler + " ")
+    # "los sábados", "on Fridays": a weekday in the plural is the same weekday
+    weekday = _WEEKDAYS.get(words, _WEEKDAYS.get(words.removesuffix("s")))
+    if weekday is None:
+        raise SeriesDayUnreadable(text=text)
+    return weekday, at
 
 
 def local_today(now: datetime, tz: ZoneInfo) -> date:

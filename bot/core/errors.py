@@ -109,6 +109,18 @@ class SessionClosed(DomainError):
     code = "session_closed"
 
 
+class SeriesNone(DomainError):
+    """No series of sessions of that kind is running, so none can be ended."""
+
+    code = "series_none"
+
+
+class SeriesDayUnreadable(DomainError):
+    """A series needs one weekday ("cada viernes 10:00"), not a date."""
+
+    code = "series_day"
+
+
 class UnknownEntity(DomainError):
     code = "unknown_entity"
 

@@ -3,9 +3,10 @@
 At fixed offsets before a mesa's next regular session (48 and 24 hours), every owner of
 an open commitment (confirmed, or blocked) gets one private message listing their
 actions with their due dates. What was sent is not remembered anywhere but in the
-outbox: each ping has a key (session, offset, person), so looking at the same moment
-twice, or from two processes, queues it once; a process that was down when a ping came
-due sends it on its next look, marked late. A ping never goes out at night, on a
+outbox: each ping has a key (session and its time, offset, person), so looking at the
+same moment twice, or from two processes, queues it once, and a session moved after its
+pings went out is pinged again for its new time; a process that was down when a ping
+came due sends it on its next look, marked late. A ping never goes out at night, on a
 weekend or on a public holiday: it waits for the next working morning, unless the
 session comes first.
 """
@@ -131,7 +132,10 @@ class Reminders(UseCases):
                     mesa_id=mesa.id, audience=Audience.MEMBER.value, member_id=owner_id,
                     kind="session_ping", params=jsonable(params), source="scheduler",
                     created_at=now,
-                    dedupe_key=f"ping:{due.session.id}:{due.hours}:{owner_id}",
+                    # the session's time is in the key: a session moved after its
+                    # pings went out is pinged again for its new time
+                    dedupe_key=(f"ping:{due.session.id}:{due.session.starts_at:%Y%m%d%H%M}"
+                                f":{due.hours}:{owner_id}"),
                 ).on_conflict_do_nothing(index_elements=["dedupe_key"])
             )
             queued += result.rowcount

@@ -17,6 +17,7 @@ from bot.core.notices import Outbox
 from bot.core.progress import Progress
 from bot.core.reading import Reading
 from bot.core.reminders import Reminders
+from bot.core.series import Series
 from bot.core.sessions import Sessions
 from bot.storage.database import Database
 
@@ -38,6 +39,7 @@ class Services:
     invitations: Invitations
     departures: Departures
     reminders: Reminders
+    series: Series
 
     @classmethod
     def build(cls, *, db: Database, clock: Clock) -> Services:
@@ -57,4 +59,5 @@ class Services:
             invitations=Invitations(db=db, clock=clock),
             departures=Departures(db=db, clock=clock),
             reminders=Reminders(db=db, clock=clock),
+            series=Series(db=db, clock=clock),
         )

@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+import dataclasses
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core import audit
 from bot.core.context import Actor, UseCases, load_acting, lock_mesa, locked
-from bot.core.dates import parse_local_datetime
+from bot.core.dates import is_holiday, parse_local_datetime
 from bot.core.enums import Audience, SessionKind, SessionStatus
 from bot.core.errors import SessionClosed, SessionNotFound, SessionNotYet
 from bot.core.notices import notify
 from bot.core.permissions import Op
-from bot.core.views import SessionView
-from bot.storage.tables import MesaSession
+from bot.core.views import Recurrence, SessionView
+from bot.storage.tables import MesaSession, SeriesOccurrence, SessionSeries
 
 MOMENTUM_DAYS = 90
 
@@ -26,16 +28,49 @@ def session_view(row: MesaSession) -> SessionView:
     )
 
 
-async def next_session(session: AsyncSession, mesa_id: int, now: datetime) -> MesaSession | None:
+async def next_session(
+    session: AsyncSession, mesa_id: int, now: datetime,
+    kind: SessionKind = SessionKind.REGULAR,
+) -> MesaSession | None:
+    """The next scheduled session of ``kind``: "the next session" of the agenda and of
+    the pings is the next ordinary one, not a high-level meeting that comes first."""
     return (
         await session.exec(
             select(MesaSession)
             .where(MesaSession.mesa_id == mesa_id)
             .where(MesaSession.status == SessionStatus.SCHEDULED)
+            .where(MesaSession.kind == kind.value)
             .where(MesaSession.starts_at >= now)
             .order_by(col(MesaSession.starts_at))
         )
     ).first()
+
+
+def recurrence(series: SessionSeries) -> Recurrence:
+    hour, minute = series.at_time.split(":")
+    return Recurrence(weekday=series.weekday, at=time(int(hour), int(minute)),
+                      every_weeks=series.every_weeks)
+
+
+async def listed_views(
+    session: AsyncSession, rows: list[MesaSession], tz: ZoneInfo, country: str
+) -> list[SessionView]:
+    """Sessions as a list shows them: with the series each came from, and whether it
+    falls on a public holiday."""
+    ids = [r.id for r in rows if r.id is not None]
+    pairs = (await session.exec(
+        select(SeriesOccurrence.session_id, SessionSeries)
+        .join(SessionSeries, col(SessionSeries.id) == col(SeriesOccurrence.series_id))
+        .where(col(SeriesOccurrence.session_id).in_(ids))
+    )).all() if ids else []
+    series = {session_id: recurrence(row) for session_id, row in pairs}
+    return [
+        dataclasses.replace(
+            session_view(r), series=series.get(r.id or 0),
+            holiday=is_holiday(r.starts_at.astimezone(tz).date(), country),
+        )
+        for r in rows
+    ]
 
 
 async def last_held(
@@ -136,11 +171,48 @@ class Sessions(UseCases):
         now = self.clock.now()
         async with self.db.read() as s:
             acting = await load_acting(s, actor, Op.READ)
-            rows = await s.exec(
+            rows = list(await s.exec(
                 select(MesaSession)
                 .where(MesaSession.mesa_id == acting.mesa_id)
                 .where(MesaSession.starts_at >= now - timedelta(days=days))
                 .where(MesaSession.starts_at <= now + timedelta(days=days))
                 .order_by(col(MesaSession.starts_at))
+            ))
+            return await listed_views(s, rows, acting.tz, acting.mesa.country)
+
+    async def move(
+        self, *, actor: Actor, number: int, when: str, source: str = ""
+    ) -> tuple[SessionView, datetime]:
+        """Move one scheduled session (one occurrence of a series, or a lone one) to a
+        new local day and time; returns it and its old start. Its pings follow it: they
+        are read from the session's time whenever they are looked for."""
+        now = self.clock.now()
+        async with self.db.write() as s:
+            acting = await load_acting(s, actor, Op.SCHEDULE_SESSION)
+            row = (
+                await s.exec(locked(
+                    select(MesaSession)
+                    .where(MesaSession.mesa_id == acting.mesa_id, MesaSession.number == number)
+                ))
+            ).first()
+            if row is None:
+                raise SessionNotFound(number=number)
+            if row.status != SessionStatus.SCHEDULED:
+                raise SessionClosed(number=number, status=row.status)
+            starts_at = parse_local_datetime(
+                when, now=now, tz=acting.tz, country=acting.mesa.country
             )
-            return [session_view(r) for r in rows]
+            was = row.starts_at
+            row.starts_at = starts_at
+            s.add(row)
+            await audit.record(
+                s, at=now, mesa_id=acting.mesa_id, actor_id=acting.member_id,
+                kind="session.moved", subject=f"S-{number}", source=source,
+                before={"starts_at": was}, after={"starts_at": starts_at},
+            )
+            notify(
+                s, at=now, source=source, mesa_id=acting.mesa_id, audience=Audience.GROUND,
+                kind="session_moved",
+                params={"number": number, "starts_at": starts_at, "was": was},
+            )
+            return (await listed_views(s, [row], acting.tz, acting.mesa.country))[0], was

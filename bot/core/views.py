@@ -6,7 +6,7 @@ Faces render these; they never see a table row or an internal id.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time
 
 from bot.core.enums import ActionStatus, BottleneckStatus
 
@@ -80,11 +80,25 @@ class ProgressView:
 
 
 @dataclass(frozen=True)
+class Recurrence:
+    """When a series of sessions recurs: every ``every_weeks`` weeks, on ``weekday``
+    (0 is Monday) at ``at``, local time."""
+
+    weekday: int
+    at: time
+    every_weeks: int = 1
+
+
+@dataclass(frozen=True)
 class SessionView:
     number: int
     starts_at: datetime
     kind: str
     status: str
+    #: The series that generated it, if any (lists say so).
+    series: Recurrence | None = None
+    #: It falls on a public holiday (kept, and said so in lists).
+    holiday: bool = False
 
 
 @dataclass(frozen=True)

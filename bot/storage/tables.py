@@ -356,3 +356,34 @@ class ConversationDraft(SQLModel, table=True):
     step: str = Field(max_length=12)
     title: str = Field(default="", sa_type=Text)
     updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class SessionSeries(SQLModel, table=True):
+    """Sessions that recur: every ``every_weeks`` weeks on ``weekday`` at ``at_time``
+    (local "HH:MM" in the mesa's zone), counted from ``anchor_on``. A series ends (is
+    replaced or stopped) but is never deleted, so its occurrences keep their origin."""
+
+    __tablename__ = "session_series"
+
+    id: int | None = Field(default=None, primary_key=True)
+    mesa_id: int = Field(foreign_key="mesa.id", index=True)
+    kind: str = Field(default="regular", max_length=12)
+    weekday: int
+    at_time: str = Field(max_length=5)
+    every_weeks: int = Field(default=1)
+    anchor_on: date
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    ended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class SeriesOccurrence(SQLModel, table=True):
+    """One slot of a series and the session generated for it. The slot stays taken when
+    its session is moved or cancelled, so the series never generates that day again."""
+
+    __tablename__ = "series_occurrence"
+    __table_args__ = (UniqueConstraint("series_id", "slot_on"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    series_id: int = Field(foreign_key="session_series.id", index=True)
+    slot_on: date
+    session_id: int = Field(foreign_key="mesa_session.id", unique=True)

@@ -103,3 +103,25 @@ def test_numbers_are_decimal_digits_and_absurd_ones_are_beyond_anything() -> Non
         parse_triage("MP ley 99999999999999999999 3")
     with pytest.raises(Usage):
         parse_invite("representante " + "9" * 30)
+
+
+def test_sessions_that_recur_moving_one_and_ending_a_series() -> None:
+    weekly = parse_session("cada viernes 10:00")
+    assert (weekly.verb, weekly.when, weekly.every_weeks) == ("series", "viernes 10:00", 1)
+    assert parse_session("todos los viernes a las 10:00").when == "viernes a las 10:00"
+    assert parse_session("every Friday 10:00").when == "friday 10:00"
+    for biweekly in ("cada dos semanas el viernes 10:00", "cada 2 semanas, viernes 10:00",
+                     "every other Friday 10:00", "biweekly on Friday 10:00",
+                     "every two weeks on Friday 10:00"):
+        parsed = parse_session(biweekly)
+        assert (parsed.verb, parsed.when, parsed.every_weeks) == (
+            "series", "viernes 10:00" if "viernes" in biweekly else "friday 10:00", 2), biweekly
+    high = parse_session("alto nivel cada jueves 9:00")
+    assert (high.verb, high.high_level) == ("series", True)
+    moved = parse_session("3 jueves 11:00")
+    assert (moved.verb, moved.number, moved.when) == ("move", 3, "jueves 11:00")
+    assert parse_session("S-3 15 de enero 11:00").verb == "move"
+    assert parse_session("15 de enero 10:00").verb == "schedule"  # a date, not session 15
+    assert parse_session("15 January 10:00").verb == "schedule"
+    assert parse_session("Fin de serie").verb == "end_series"
+    assert parse_session("end series").verb == "end_series"

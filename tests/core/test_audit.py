@@ -137,6 +137,14 @@ async def test_every_use_case_leaves_a_record_that_verifies_clean(
     await services.chats.link(actor=cast.rosa, chat=ChatRef("telegram", "-100"), purpose="team")
     clock.advance(timedelta(days=4, hours=3))
     await services.sessions.set_status(actor=cast.rosa, number=1, status=SessionStatus.HELD)
+    # sessions that recur: started, one moved, one cancelled, topped up, replaced, ended
+    await services.series.start(actor=cast.rosa, when="viernes 10:00")
+    await services.sessions.move(actor=cast.rosa, number=2, when="lunes 18 de enero 11:00")
+    await services.sessions.set_status(actor=cast.rosa, number=3,
+                                       status=SessionStatus.CANCELLED)
+    await services.series.top_up()
+    await services.series.start(actor=cast.rosa, when="cada jueves 9:00", every_weeks=2)
+    await services.series.end(actor=cast.rosa)
     await a.mark_done(actor=cast.jorge, ref="A-1", note="Publicado en el diario oficial")
     await b.resolve(actor=cast.maria, ref="P-1", credited_entity="SERFOR")
     await b.resolve(actor=cast.rosa, ref="P-2")

@@ -1,0 +1,74 @@
+"""Sessions that recur, typed at the console: what the coordinator reads when starting,
+listing, moving and ending a series, in Spanish and in English, and the group's notices."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from bot.core.clock import ManualClock
+from bot.core.services import Services
+from bot.handlers.console import Console
+from tests.builders import Cast
+from tests.conftest import LIMA
+from tests.handlers.test_console import say
+
+
+@pytest.fixture
+def console(services: Services, cast: Cast) -> Console:
+    return Console(services)
+
+
+async def test_a_series_in_spanish(console: Console) -> None:
+    started = await say(console, "rosa", "/sesion cada viernes 10:00")
+    assert "Serie programada: sesión cada viernes a las 10:00 (hora de Lima)." in started
+    assert "Sesión 1 · viernes 15 de enero de 2027, 10:00 · programada" in started
+    assert "Sesión 4 · viernes 5 de febrero de 2027, 10:00" in started
+    notices = await console.deliver()
+    assert any("Las sesiones serán cada viernes a las 10:00. La próxima: sesión 1" in n
+               for n in notices)
+
+    assert "Sesión 2 cancelada." in await say(console, "rosa", "/sesion 2 cancelada")
+    moved = await say(console, "rosa", "/sesion 3 jueves 28 de enero 11:00")
+    assert "Sesión 3 movida al jueves 28 de enero de 2027, 11:00 " in moved
+    assert "(antes: viernes 29 de enero de 2027, 10:00)" in moved
+    listed = await say(console, "maria", "/sesion")
+    assert ("Sesión 2 · viernes 22 de enero de 2027, 10:00 · cancelada · "
+            "serie: cada viernes a las 10:00") in listed
+    assert "Sesión 3 · jueves 28 de enero de 2027, 11:00 · programada · serie:" in listed
+
+    replaced = await say(console, "rosa", "/sesion cada dos semanas el jueves 9:00")
+    assert "cada dos semanas, el jueves a las 09:00" in replaced
+    assert "sus sesiones futuras quedan canceladas: 1, 4." in replaced
+    ended = await say(console, "rosa", "/sesion fin de serie")
+    assert "Serie terminada: sesión cada dos semanas, el jueves a las 09:00." in ended
+    assert "Sesiones canceladas: 5, 6, 7, 8." in ended
+    notices = await console.deliver()
+    assert any("La sesión 3 se movió al jueves 28 de enero de 2027, 11:00 (antes: viernes 29"
+               in n for n in notices)
+    assert any("Terminó la serie de sesiones cada dos semanas, el jueves a las 09:00. "
+               "Sesiones canceladas: 5, 6, 7, 8." in n for n in notices)
+    assert "No hay una serie de sesiones en curso" in await say(
+        console, "rosa", "/sesion fin de serie")
+    assert "escriba un día de la semana y la hora" in await say(
+        console, "rosa", "/sesion cada 15 de enero 10:00")
+
+
+async def test_a_series_in_english_and_a_holiday_marked(
+    console: Console, clock: ManualClock
+) -> None:
+    await say(console, "rosa", "/idioma en")
+    started = await say(console, "rosa", "/session every other Tuesday at 10 am")
+    assert "Series scheduled: session every other Tuesday at 10:00 (Lima time)." in started
+    listed = await say(console, "tom", "/session")
+    assert "Session 1 · Tuesday 12 January 2027, 10:00 · scheduled · series: every other " \
+           "Tuesday at 10:00" in listed
+    assert "public holiday" not in listed
+
+    clock.set(datetime(2026, 11, 30, 9, tzinfo=LIMA))  # 8 December: a holiday in Peru
+    started = await say(console, "rosa", "/session every Tuesday 10:00")
+    assert "Tuesday 8 December 2026, 10:00 · scheduled · series: every Tuesday at 10:00 · " \
+           "public holiday" in started
+    assert "Sessions on a public holiday are kept" in started
+    assert "· public holiday" in await say(console, "tom", "/session")
