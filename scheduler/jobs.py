@@ -78,8 +78,14 @@ def build_scheduler(services: Services, *, platforms: list[str],
         a restart or a second process repeats nothing and misses nothing."""
         await services.reminders.tick()
 
+    async def queue_digests() -> None:
+        """The ministers' daily digest: each minute the core looks whether a mesa's
+        08:00 of a working day has come and its digest is not queued yet."""
+        await services.escalations.tick()
+
     every("purge-inboxes", purge_inboxes, timedelta(hours=6))
     every("session-pings", queue_pings, timedelta(minutes=1))
+    every("escalation-digest", queue_digests, timedelta(minutes=1))
     # 12:00 UTC: morning in the Americas, when the team reads its chat.
     if health is not None:
         health.watch("job.publish-audit-heads", stale_after=timedelta(days=1) + health.max_age)

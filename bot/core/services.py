@@ -10,6 +10,7 @@ from bot.core.bottlenecks import Bottlenecks
 from bot.core.chats import Chats
 from bot.core.clock import Clock
 from bot.core.departures import Departures
+from bot.core.escalations import Escalations
 from bot.core.invitations import Invitations
 from bot.core.members import Members
 from bot.core.notices import Outbox
@@ -36,6 +37,7 @@ class Services:
     invitations: Invitations
     departures: Departures
     reminders: Reminders
+    escalations: Escalations
 
     @classmethod
     def build(cls, *, db: Database, clock: Clock) -> Services:
@@ -54,4 +56,5 @@ class Services:
             invitations=Invitations(db=db, clock=clock),
             departures=Departures(db=db, clock=clock),
             reminders=Reminders(db=db, clock=clock),
+            escalations=Escalations(db=db, clock=clock),
         )
