@@ -235,6 +235,7 @@ MESSAGES: dict[str, str] = {
     "notice.escalation_seen": "{by} saw {ref} “{text}” at high level.",
     "notice.escalation_meeting": "{by} asks to call a meeting on {ref} “{text}”.",
     "notice.escalation_resolved": "{by} considers {ref} “{text}” resolved at high level; the action stays open until its owner marks it done.",
+    "op.answer_escalation": "answer the items escalated to high level",
     "error.not_escalated": "{ref} is in no high-level digest.",
     # --- end of the escalation block ---
     "removed.done": "{name} no longer takes part in the {mesa}.",

@@ -235,6 +235,7 @@ MESSAGES: dict[str, str] = {
     "notice.escalation_seen": "{by} vio en el alto nivel {ref} «{text}».",
     "notice.escalation_meeting": "{by} pide convocar una reunión sobre {ref} «{text}».",
     "notice.escalation_resolved": "{by} da por resuelto en el alto nivel {ref} «{text}»; la acción sigue abierta hasta que su responsable la marque hecha.",
+    "op.answer_escalation": "responder a los puntos escalados al alto nivel",
     "error.not_escalated": "{ref} no figura en ningún resumen del alto nivel.",
     # --- end of the escalation block ---
     "removed.done": "{name} ya no participa en la {mesa}.",

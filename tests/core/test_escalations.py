@@ -209,7 +209,8 @@ async def test_the_digest_reads_well_with_its_buttons(
     text = "\n".join(line.text for line in reply.lines)
     for fragment in ("Mesa Forestal: lo detenido que necesita una decisión",
                      "SERFOR", "A-1 «Publicar» (P-1) · Jorge Salas",
-                     "Vencida hace 11 días", "Veces que se movió el plazo: 1; primera promesa: vie 15/01",
+                     "Vencida hace 11 días",
+                     "Veces que se movió el plazo: 1; primera promesa: vie 15/01",
                      "→ jue 14/01: feriado regional"):
         assert fragment in text, (fragment, text)
     assert [b.command for b in reply.buttons] == [
@@ -227,4 +228,18 @@ async def test_two_processes_looking_at_once_queue_the_digest_once(
     clock.set(_at(25, 8))
     counts = await asyncio.gather(*(services.escalations.tick() for _ in range(4)))
     assert sum(counts) == 1
+    assert len(await _digests(services)) == 1
+
+
+async def test_the_schedulers_job_queues_the_digest(
+    services: Services, cast: Cast, clock: ManualClock
+) -> None:
+    """The digest is kept by a job of the scheduler, run each minute."""
+    from scheduler.jobs import build_scheduler
+
+    await _setup(services, cast)
+    job = build_scheduler(services, platforms=[]).get_job("escalation-digest")
+    assert job is not None and job.trigger.interval.total_seconds() == 60
+    clock.set(_at(25, 8))
+    await job.func()
     assert len(await _digests(services)) == 1
