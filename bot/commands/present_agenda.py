@@ -104,6 +104,9 @@ class AgendaWords(Voice):
         reply = Reply().add(self.t("digest.title", mesa=params.get("mesa", ""),
                                    day=self.day(date.fromisoformat(params["day"]))),
                             Style.TITLE)
+        if params.get("parts", 1) > 1:
+            reply.add(self.t("digest.part", part=params["part"], parts=params["parts"]),
+                      Style.NOTE)
         reply.add(self.t("digest.intro", grace=params["grace"]), Style.NOTE)
         entity = None
         for item in params["items"]:

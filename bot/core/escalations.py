@@ -55,6 +55,8 @@ ESCALATING_REASONS = (BlockedReason.BUDGET, BlockedReason.DISAGREEMENT,
 #: that was down still sends it; later, its items wait for the next working morning.
 DIGEST_AT, CATCH_UP_UNTIL = time(8, 0), time(10, 0)
 DIGEST_KIND = "escalation_digest"
+#: Items per digest message: three buttons each, and Telegram takes 100 buttons a message.
+ITEMS_PER_MESSAGE = 25
 
 
 class Answer(StrEnum):
@@ -124,15 +126,22 @@ class Escalations(UseCases):
                 return 0
             insert = pg_insert if s.get_bind().dialect.name == "postgresql" else sqlite_insert
             connection = await s.connection()
-            result = await connection.execute(
-                insert(OutboxMessage).values(
-                    mesa_id=mesa_id, audience=Audience.HIGH_LEVEL.value, kind=DIGEST_KIND,
-                    params=jsonable({"mesa": mesa.name, "day": day, "grace": GRACE_DAYS,
-                                     "items": items}),
-                    source="scheduler", created_at=now, dedupe_key=key,
-                ).on_conflict_do_nothing(index_elements=["dedupe_key"])
-            )
-            return int(result.rowcount)
+            parts = [items[i:i + ITEMS_PER_MESSAGE]
+                     for i in range(0, len(items), ITEMS_PER_MESSAGE)]
+            for number, part in enumerate(parts, start=1):
+                result = await connection.execute(
+                    insert(OutboxMessage).values(
+                        mesa_id=mesa_id, audience=Audience.HIGH_LEVEL.value, kind=DIGEST_KIND,
+                        params=jsonable({"mesa": mesa.name, "day": day, "grace": GRACE_DAYS,
+                                         "part": number, "parts": len(parts),
+                                         "items": part}),
+                        source="scheduler", created_at=now,
+                        dedupe_key=key if number == 1 else f"{key}:{number}",
+                    ).on_conflict_do_nothing(index_elements=["dedupe_key"])
+                )
+                if result.rowcount == 0:
+                    return 0  # another process queued this day's digest first
+            return 1
 
     async def answer(self, *, actor: Actor, ref: str, answer: Answer,
                      source: str = "") -> Answered:

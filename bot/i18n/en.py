@@ -221,6 +221,7 @@ MESSAGES: dict[str, str] = {
     "help.escalation": "/escalation A-12 seen|meeting|resolved: answer an item of the high-level digest",
     "digest.title": "{mesa}: what is stuck and needs a decision ({day})",
     "digest.intro": "Actions overdue by more than {grace} days or blocked for budget, disagreement or a political decision. Only what is new or changed since the last digest.",
+    "digest.part": "Part {part} of {parts}",
     "digest.no_entity": "No entity",
     "digest.item": "{ref} “{text}” ({bottleneck}) · {owner}",
     "digest.decision": "Blocked since {since}; decision needed: {reason}",

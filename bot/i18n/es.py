@@ -221,6 +221,7 @@ MESSAGES: dict[str, str] = {
     "help.escalation": "/escalada A-12 visto|reunion|resuelto: responder a un punto del resumen del alto nivel",
     "digest.title": "{mesa}: lo detenido que necesita una decisión ({day})",
     "digest.intro": "Acciones vencidas hace más de {grace} días o bloqueadas por presupuesto, desacuerdo o decisión política. Solo lo nuevo o cambiado desde el último resumen.",
+    "digest.part": "Parte {part} de {parts}",
     "digest.no_entity": "Sin entidad",
     "digest.item": "{ref} «{text}» ({bottleneck}) · {owner}",
     "digest.decision": "Bloqueada desde el {since}; decisión que se necesita: {reason}",

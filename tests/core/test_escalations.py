@@ -243,3 +243,21 @@ async def test_the_schedulers_job_queues_the_digest(
     clock.set(_at(25, 8))
     await job.func()
     assert len(await _digests(services)) == 1
+
+
+async def test_a_long_digest_comes_in_parts_each_with_its_buttons(
+    services: Services, cast: Cast, clock: ManualClock
+) -> None:
+    """Telegram takes 100 buttons a message: 30 items come as two messages, once."""
+    await _setup(services, cast)
+    for n in range(3, 31):
+        await services.actions.propose(actor=cast.rosa, bottleneck_ref="P-1", text=f"Paso {n}")
+        await services.actions.claim(actor=cast.jorge, ref=f"A-{n}")
+        await services.actions.confirm(actor=cast.jorge, ref=f"A-{n}", due="15 de enero")
+    assert await _tick_at(services, clock, _at(8, 8, month=2)) == 1
+    assert await _tick_at(services, clock, _at(8, 8, 1, month=2)) == 0
+    parts = await _digests(services)
+    assert [(p.params["part"], p.params["parts"], len(p.params["items"])) for p in parts] == [
+        (1, 2, 25), (2, 2, 5)]
+    assert sorted(r for p in parts for r in _refs(p)) == sorted(f"A-{n}" for n in range(1, 31))
+    assert await _tick_at(services, clock, _at(9, 8, month=2)) == 0
