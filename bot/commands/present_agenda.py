@@ -123,7 +123,8 @@ class AgendaWords(Voice):
                     self.lang, "blocked_reason", item["reason"]) + (
                     f": {item['detail']}" if item["detail"] else "")), Style.SUBITEM)
             if item["days_overdue"]:
-                reply.add(self.t("digest.overdue", days=item["days_overdue"], since=since),
+                reply.add(self.t("digest.overdue", days=item["days_overdue"],
+                                 since=self.day(date.fromisoformat(item["due_on"]))),
                           Style.SUBITEM)
             if item["slips"]:
                 first = date.fromisoformat(item["first_due_on"])

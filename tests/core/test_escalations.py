@@ -203,13 +203,18 @@ async def test_the_digest_reads_well_with_its_buttons(
     clock.set(_at(12, 9))
     await services.actions.move_due(actor=cast.jorge, ref="A-1",
                                     splits=[("14 de enero", "feriado regional")])
+    clock.set(_at(13, 9))
+    await services.actions.mark_blocked(actor=cast.jorge, ref="A-1",
+                                        reason=BlockedReason.POLITICAL, detail="firma")
     await _tick_at(services, clock, _at(25, 8))
     (digest,) = await _digests(services)
     reply = Presenter("es", ZoneInfo("America/Lima")).notice(digest.kind, digest.params)
     text = "\n".join(line.text for line in reply.lines)
     for fragment in ("Mesa Forestal: lo detenido que necesita una decisión",
                      "SERFOR", "A-1 «Publicar» (P-1) · Jorge Salas",
-                     "Vencida hace 11 días",
+                     "Bloqueada desde el miércoles 13 de enero de 2027; decisión que se "
+                     "necesita: decisión política: firma",
+                     "Vencida hace 11 días (prometida para el jueves 14 de enero de 2027)",
                      "Veces que se movió el plazo: 1; primera promesa: vie 15/01",
                      "→ jue 14/01: feriado regional"):
         assert fragment in text, (fragment, text)
