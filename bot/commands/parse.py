@@ -347,3 +347,19 @@ def parse_invite(args: str) -> tuple[str, str | None, int]:
         words.pop()
     entity = " ".join(words[1:]) or None
     return role, entity, uses
+
+
+_ANSWERS = {
+    "visto": "seen", "vista": "seen", "seen": "seen",
+    "reunion": "meeting", "convocar": "meeting", "convocar reunion": "meeting",
+    "meeting": "meeting", "call meeting": "meeting",
+    "resuelto": "resolved", "resuelta": "resolved", "resolved": "resolved",
+}
+
+
+def parse_answer(args: str) -> str:
+    """A minister's answer to an escalated item: "visto" -> "seen"."""
+    answer = _ANSWERS.get(fold(" ".join(args.split())))
+    if answer is None:
+        raise Usage()
+    return answer

@@ -125,12 +125,56 @@ class AgendaWords(Voice):
             reply.add(self.t("ping.late"), Style.NOTE)
         return reply
 
+    def escalation_digest(self, params: dict[str, Any]) -> Reply:
+        """The ministers' daily digest: per owning entity, what is stuck, since when, who
+        owns it, how its date slipped, what decision it needs; three buttons an item."""
+        reply = Reply().add(self.t("digest.title", mesa=params.get("mesa", ""),
+                                   day=self.day(date.fromisoformat(params["day"]))),
+                            Style.TITLE)
+        if params.get("parts", 1) > 1:
+            reply.add(self.t("digest.part", part=params["part"], parts=params["parts"]),
+                      Style.NOTE)
+        reply.add(self.t("digest.intro", grace=params["grace"]), Style.NOTE)
+        entity = None
+        for item in params["items"]:
+            if item["entity"] != entity or entity is None:
+                entity = item["entity"]
+                reply.add(entity or self.t("digest.no_entity"), Style.HEADING)
+            ref = item["ref"]
+            reply.add(self.t("digest.item", ref=ref, text=clip(item["text"]),
+                             bottleneck=item["bottleneck"], owner=item["owner"] or "—"),
+                      Style.ITEM)
+            since = self.day(date.fromisoformat(item["since"])) if item["since"] else "—"
+            if item["reason"]:
+                reply.add(self.t("digest.decision", since=since, reason=label(
+                    self.lang, "blocked_reason", item["reason"]) + (
+                    f": {item['detail']}" if item["detail"] else "")), Style.SUBITEM)
+            if item["days_overdue"]:
+                reply.add(self.t("digest.overdue", days=item["days_overdue"],
+                                 since=self.day(date.fromisoformat(item["due_on"]))),
+                          Style.SUBITEM)
+            if item["slips"]:
+                first = date.fromisoformat(item["first_due_on"])
+                reply.add(self.t("digest.slips", slips=item["slips"],
+                                 first=short_date(self.lang, first)), Style.SUBITEM)
+                for move in item["moves"]:
+                    reply.add(self.t("digest.move", reason=move["reason"] or "—", to=short_date(
+                        self.lang, date.fromisoformat(move["to"]))), Style.SUBITEM)
+            reply.buttons += [
+                Button(self.t("button.seen", ref=ref), f"/escalation {ref} seen"),
+                Button(self.t("button.meeting", ref=ref), f"/escalation {ref} meeting"),
+                Button(self.t("button.resolved", ref=ref), f"/escalation {ref} resolved"),
+            ]
+        return reply
+
     def notice(self, kind: str, params: dict[str, Any]) -> Reply:
         """An outbox notification, worded for its reader."""
         if kind == "session_ping":
             return self.session_ping(params)
         if kind == "agenda":
             return self.delivered_agenda(params)
+        if kind == "escalation_digest":
+            return self.escalation_digest(params)
         p = {k: ("—" if v is None else v) for k, v in params.items()}
         if isinstance(params.get("due_on"), str):
             p["due"] = self.day(date.fromisoformat(params["due_on"]))

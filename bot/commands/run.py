@@ -14,11 +14,13 @@ from bot.commands import parse
 from bot.commands.parse import Usage
 from bot.commands.present import Presenter
 from bot.commands.reply import Reply
+from bot.commands.voice import clip
 from bot.commands.words import COMMANDS
 from bot.core.chats import ChatRef
 from bot.core.context import Actor
 from bot.core.enums import SessionKind, SessionStatus
 from bot.core.errors import DateAmbiguous, NeedsDueDate, NotInGroup
+from bot.core.escalations import Answer
 from bot.core.members import Identity
 from bot.core.services import Services
 from bot.i18n import lang_of
@@ -330,6 +332,15 @@ async def approve(c: Call) -> Reply:
     return c.say.approved(approved)
 
 
+async def escalation(c: Call) -> Reply:
+    """``/escalada A-3 visto|reunion|resuelto``: what a digest item's buttons send."""
+    ref, rest = parse.first_ref(c.args)
+    answered = await c.services.escalations.answer(
+        actor=c.actor, ref=ref, answer=Answer(parse.parse_answer(rest)), source=c.source)
+    return Reply().add(c.say.t(f"escalation.{answered.answer.value}", ref=answered.ref,
+                               text=clip(answered.text)))
+
+
 @dataclass(frozen=True)
 class Plain:
     """A command that runs before any mesa is chosen."""
@@ -365,6 +376,7 @@ HANDLERS: dict[str, Handler] = {
     "blocked": blocked, "deadline": deadline, "drop": drop, "session": session, "agenda": agenda,
     "mytasks": mytasks, "overdue": overdue, "language": language, "link": link,
     "invite": invite, "approve": approve, "remove": remove, "handover": handover,
+    "escalation": escalation,
 }
 PLAIN_HANDLERS: dict[str, PlainHandler] = {"help": help, "mesa": mesa}
 

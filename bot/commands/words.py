@@ -50,6 +50,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("approve", "aprobar", "approve"),
     Command("remove", "quitar", "remove"),
     Command("handover", "traspasar", "handover", ("transferir", "hand_over")),
+    Command("escalation", "escalada", "escalation"),
     Command("mesa", "mesa", "mesa", ("mesas",), needs_mesa=False),
     Command("help", "ayuda", "help", needs_mesa=False),
 )

@@ -131,6 +131,12 @@ class NotFound(DomainError):
     code = "not_found"
 
 
+class NotEscalated(DomainError):
+    """Only an item the ministers were shown in a digest can be answered from it."""
+
+    code = "not_escalated"
+
+
 class BadReference(DomainError):
     code = "bad_reference"
 

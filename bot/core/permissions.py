@@ -30,6 +30,7 @@ class Op(StrEnum):
     LINK_CHAT = "link_chat"
     INVITE = "invite"
     REMOVE_MEMBER = "remove_member"
+    ANSWER_ESCALATION = "answer_escalation"
 
 
 _ALL = frozenset(Role)
@@ -61,6 +62,8 @@ ALLOWED: dict[Op, frozenset[Role]] = {
     Op.INVITE: _TEAM,
     # Taking someone out of the mesa; approving a role or entity change is INVITE.
     Op.REMOVE_MEMBER: _TEAM,
+    # Seen / call a meeting / resolved, on an item of the ministers' digest.
+    Op.ANSWER_ESCALATION: _TEAM | {Role.HIGH_LEVEL},
 }
 
 

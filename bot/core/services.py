@@ -11,6 +11,7 @@ from bot.core.bottlenecks import Bottlenecks
 from bot.core.chats import Chats
 from bot.core.clock import Clock
 from bot.core.departures import Departures
+from bot.core.escalations import Escalations
 from bot.core.invitations import Invitations
 from bot.core.members import Members
 from bot.core.notices import Outbox
@@ -40,6 +41,7 @@ class Services:
     departures: Departures
     reminders: Reminders
     series: Series
+    escalations: Escalations
 
     @classmethod
     def build(cls, *, db: Database, clock: Clock) -> Services:
@@ -60,4 +62,5 @@ class Services:
             departures=Departures(db=db, clock=clock),
             reminders=Reminders(db=db, clock=clock),
             series=Series(db=db, clock=clock),
+            escalations=Escalations(db=db, clock=clock),
         )
