@@ -86,7 +86,9 @@ class Reminders(UseCases):
         return queued
 
     async def _mesa(self, mesa_id: int, now: datetime) -> int:
-        async with self.db.write() as s:
+        """Look in a reading transaction; write only the pings not queued yet (a ping's
+        window lasts hours, and most minutes there is nothing new to write)."""
+        async with self.db.read() as s:
             mesa = (await s.exec(select(Mesa).where(Mesa.id == mesa_id))).one()
             session = (await s.exec(
                 select(MesaSession)
@@ -99,9 +101,35 @@ class Reminders(UseCases):
             due = due_ping(session, mesa, now) if session is not None else None
             if due is None:
                 return 0
-            return await self._queue(s, mesa, due, now)
+            wanted = await self._wanted(s, mesa, due, now)
+            if not wanted:
+                return 0
+            queued = set((await s.exec(
+                select(OutboxMessage.dedupe_key)
+                .where(col(OutboxMessage.dedupe_key).in_(list(wanted)))
+            )).all())
+        missing = {key: ping for key, ping in wanted.items() if key not in queued}
+        if not missing:
+            return 0
+        async with self.db.write() as s:
+            insert = pg_insert if s.get_bind().dialect.name == "postgresql" else sqlite_insert
+            connection = await s.connection()
+            count = 0
+            for key, (owner_id, params) in missing.items():
+                result = await connection.execute(
+                    insert(OutboxMessage).values(
+                        mesa_id=mesa_id, audience=Audience.MEMBER.value, member_id=owner_id,
+                        kind="session_ping", params=jsonable(params), source="scheduler",
+                        created_at=now, dedupe_key=key,
+                    ).on_conflict_do_nothing(index_elements=["dedupe_key"])
+                )
+                count += result.rowcount
+            return count
 
-    async def _queue(self, s: AsyncSession, mesa: Mesa, due: Due, now: datetime) -> int:
+    async def _wanted(
+        self, s: AsyncSession, mesa: Mesa, due: Due, now: datetime
+    ) -> dict[str, tuple[int, dict[str, object]]]:
+        """The pings this moment calls for, by key: one per owner of an open commitment."""
         assert mesa.id is not None and due.session.id is not None
         actions = (await s.exec(
             select(Action)
@@ -115,31 +143,21 @@ class Reminders(UseCases):
             by_owner[action.owner_id].append(action)
         quiet = await self._reported_since_last_session(s, mesa.id, due) \
             if due.hours == max(int(o.total_seconds() // 3600) for o in PING_OFFSETS) else set()
-        insert = pg_insert if s.get_bind().dialect.name == "postgresql" else sqlite_insert
-        connection = await s.connection()
-        queued = 0
+        wanted: dict[str, tuple[int, dict[str, object]]] = {}
         for owner_id, owned in by_owner.items():
             if owner_id in quiet:
                 continue  # posted progress since the last session: no first nag
-            params = {
+            # the session's time is in the key: a session moved after its pings went out
+            # is pinged again for its new time
+            key = (f"ping:{due.session.id}:{due.session.starts_at:%Y%m%d%H%M}"
+                   f":{due.hours}:{owner_id}")
+            wanted[key] = (owner_id, {
                 "session": due.session.number, "starts_at": due.session.starts_at,
                 "hours": due.hours, "late": now - due.at > LATE_AFTER,
                 "actions": [{"ref": f"A-{a.number}", "text": a.text, "due_on": a.due_on,
                              "status": a.status} for a in owned],
-            }
-            result = await connection.execute(
-                insert(OutboxMessage).values(
-                    mesa_id=mesa.id, audience=Audience.MEMBER.value, member_id=owner_id,
-                    kind="session_ping", params=jsonable(params), source="scheduler",
-                    created_at=now,
-                    # the session's time is in the key: a session moved after its
-                    # pings went out is pinged again for its new time
-                    dedupe_key=(f"ping:{due.session.id}:{due.session.starts_at:%Y%m%d%H%M}"
-                                f":{due.hours}:{owner_id}"),
-                ).on_conflict_do_nothing(index_elements=["dedupe_key"])
-            )
-            queued += result.rowcount
-        return queued
+            })
+        return wanted
 
     @staticmethod
     async def _reported_since_last_session(
