@@ -37,6 +37,19 @@ def dedupe_key(session_id: int, audience: Audience) -> str:
 
 
 class AgendaDelivery(UseCases):
+    async def _due(self, mesa_id: int, now: datetime) -> bool:
+        """Whether an agenda is to be queued now: looked at in a reading transaction, so
+        the minutes with nothing to do take no write lock."""
+        async with self.db.read() as s:
+            session = (await s.exec(_next_regular(mesa_id, now))).first()
+            if session is None or now < session.starts_at - AGENDA_BEFORE:
+                return False
+            assert session.id is not None
+            keys = [dedupe_key(session.id, audience) for audience in AUDIENCES]
+            sent = (await s.exec(select(OutboxMessage.dedupe_key)
+                                 .where(col(OutboxMessage.dedupe_key).in_(keys)))).all()
+            return len(sent) < len(keys)
+
     async def tick(self) -> int:
         """Queue the agenda of every session whose moment has come; returns how many
         notices were queued."""
@@ -51,6 +64,8 @@ class AgendaDelivery(UseCases):
         return queued
 
     async def _mesa(self, mesa_id: int, now: datetime) -> int:
+        if not await self._due(mesa_id, now):
+            return 0
         async with self.db.write() as s:
             session = (await s.exec(
                 select(MesaSession)
@@ -89,6 +104,15 @@ class AgendaDelivery(UseCases):
                 )
                 queued += result.rowcount
             return queued
+
+
+def _next_regular(mesa_id: int, now: datetime) -> Any:
+    return (select(MesaSession)
+            .where(MesaSession.mesa_id == mesa_id,
+                   MesaSession.status == SessionStatus.SCHEDULED.value,
+                   MesaSession.kind == SessionKind.REGULAR.value,
+                   col(MesaSession.starts_at) > now)
+            .order_by(col(MesaSession.starts_at)))
 
 
 def agenda_from_params(data: dict[str, Any]) -> Agenda:
