@@ -54,6 +54,15 @@ def _parser() -> argparse.ArgumentParser:
     create.add_argument("--language", default="es", choices=["es", "en"])
     create.add_argument("--cadence", default="weekly", choices=["weekly", "biweekly"])
     create.add_argument("--priority-limit", type=int, default=4)
+    setting = mesa_sub.add_parser(
+        "set", help="change a mesa's schedule, as /ajustes does: ping_hours 48 24, "
+        "agenda_hours 2, grace_days 7, day_hours 7 21, priority_limit 4, cadence weekly, "
+        "timezone America/Lima")
+    setting.add_argument("slug")
+    setting.add_argument("setting", choices=["ping_hours", "agenda_hours", "grace_days",
+                                             "day_hours", "priority_limit", "cadence",
+                                             "timezone"])
+    setting.add_argument("values", nargs="+")
 
     member = sub.add_parser("member", help="members and their roles")
     member_sub = member.add_subparsers(dest="action", required=True)
@@ -112,6 +121,10 @@ async def _admin(args: argparse.Namespace, services: Services) -> int:
             name=args.name, full_name=args.full_name, is_public=args.public
         )
         print(f"Entity {name} created.")
+    elif args.command == "mesa" and args.action == "set":
+        schedule = await services.mesa_settings.change_by_admin(
+            mesa=args.slug, field=args.setting, values=args.values)
+        print(f"{schedule.mesa_name}: {args.setting} = {' '.join(args.values)}.")
     elif args.command == "mesa":
         slug = await services.members.create_mesa(
             slug=args.slug, name=args.name, kind=args.kind, convener=args.convener,

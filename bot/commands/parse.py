@@ -363,3 +363,30 @@ def parse_answer(args: str) -> str:
     if answer is None:
         raise Usage()
     return answer
+
+
+_SETTINGS = {
+    "recordatorios": "ping_hours", "recordatorio": "ping_hours", "reminders": "ping_hours",
+    "pings": "ping_hours", "agenda": "agenda_hours", "gracia": "grace_days",
+    "plazo_de_gracia": "grace_days", "grace": "grace_days", "horario": "day_hours",
+    "hours": "day_hours", "limite": "priority_limit", "limit": "priority_limit",
+    "priorizados": "priority_limit", "cadencia": "cadence", "cadence": "cadence",
+    "zona": "timezone", "zona_horaria": "timezone", "timezone": "timezone",
+}
+_CADENCES = {"semanal": "weekly", "quincenal": "biweekly", "weekly": "weekly",
+             "biweekly": "biweekly"}
+
+
+def parse_settings(args: str) -> tuple[str, list[str]] | None:
+    """"recordatorios 48 24" -> ("ping_hours", ["48", "24"]); nothing -> None (show)."""
+    words = re.sub(r"[,;]", " ", args).split()
+    if not words:
+        return None
+    field = _SETTINGS.get(fold(words[0]))
+    if field is None:
+        raise Usage()
+    values = [w.rstrip("h") if field in ("ping_hours", "agenda_hours", "day_hours") else w
+              for w in words[1:]]
+    if field == "cadence":
+        values = [_CADENCES.get(fold(v), v) for v in values]
+    return field, values

@@ -23,6 +23,7 @@ from bot.core.departures import Removed
 from bot.core.enums import ActionStatus, BlockedReason, OwnerClass, RequestKind, Role, RootCause
 from bot.core.invitations import Approved, Invited, Joined
 from bot.core.members import Identity
+from bot.core.mesa_settings import Schedule
 from bot.core.series import SeriesEnded, SeriesStarted
 from bot.core.views import (
     ActionView,
@@ -405,6 +406,24 @@ class Presenter(AgendaWords, ErrorWords):
         if view.status == "claimed":
             reply.add(self.t("handover.reconfirm", ref=view.ref, owner=owner), Style.NOTE)
         return reply
+
+    def schedule(self, schedule: Schedule, *, changed: bool = False) -> Reply:
+        """The mesa's settings, each with the words that change it."""
+        reply = Reply().add(self.t("settings.title", mesa=schedule.mesa_name), Style.TITLE)
+        if changed:
+            reply.add(self.t("settings.changed"))
+        hours = ", ".join(str(h) for h in schedule.ping_hours)
+        for key, params in (
+            ("settings.pings", {"hours": hours}),
+            ("settings.agenda", {"hours": schedule.agenda_hours}),
+            ("settings.grace", {"days": schedule.grace_days}),
+            ("settings.day", {"starts": schedule.day_starts, "ends": schedule.day_ends}),
+            ("settings.limit", {"limit": schedule.priority_limit}),
+            ("settings.cadence", {"cadence": self.t(f"cadence.{schedule.cadence}")}),
+            ("settings.timezone", {"timezone": schedule.timezone}),
+        ):
+            reply.add(self.t(key, **params), Style.ITEM)
+        return reply.add(self.t("settings.how"), Style.NOTE)
 
     def already_done(self, refs: list[str]) -> Reply:
         """The answer again to a message carried out before (its first one was lost)."""

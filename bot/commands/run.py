@@ -341,6 +341,17 @@ async def escalation(c: Call) -> Reply:
                                text=clip(answered.text)))
 
 
+async def settings(c: Call) -> Reply:
+    """``/ajustes`` shows the mesa's schedule; ``/ajustes recordatorios 48 24`` changes it."""
+    asked = parse.parse_settings(c.args)
+    if asked is None:
+        return c.say.schedule(await c.services.mesa_settings.show(actor=c.actor))
+    field, values = asked
+    schedule = await c.services.mesa_settings.change(
+        actor=c.actor, field=field, values=values, source=c.source)
+    return c.say.schedule(schedule, changed=True)
+
+
 @dataclass(frozen=True)
 class Plain:
     """A command that runs before any mesa is chosen."""
@@ -376,7 +387,7 @@ HANDLERS: dict[str, Handler] = {
     "blocked": blocked, "deadline": deadline, "drop": drop, "session": session, "agenda": agenda,
     "mytasks": mytasks, "overdue": overdue, "language": language, "link": link,
     "invite": invite, "approve": approve, "remove": remove, "handover": handover,
-    "escalation": escalation,
+    "escalation": escalation, "settings": settings,
 }
 PLAIN_HANDLERS: dict[str, PlainHandler] = {"help": help, "mesa": mesa}
 

@@ -51,6 +51,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("remove", "quitar", "remove"),
     Command("handover", "traspasar", "handover", ("transferir", "hand_over")),
     Command("escalation", "escalada", "escalation"),
+    Command("settings", "ajustes", "settings", ("configuracion",)),
     Command("mesa", "mesa", "mesa", ("mesas",), needs_mesa=False),
     Command("help", "ayuda", "help", needs_mesa=False),
 )

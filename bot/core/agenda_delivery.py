@@ -26,8 +26,13 @@ from bot.core.enums import Audience, Role, SessionKind, SessionStatus
 from bot.core.views import Agenda
 from bot.storage.tables import Mesa, MesaSession, OutboxMessage
 
-#: How long before a regular session its agenda goes out.
-AGENDA_BEFORE = timedelta(hours=2)
+
+def lead(mesa: Mesa) -> timedelta:
+    """How long before a regular session its agenda goes out (``/ajustes agenda``, two
+    hours by default)."""
+    return timedelta(hours=mesa.agenda_hours)
+
+
 #: The chats that receive it: the dedicated team, and the mesa's group.
 AUDIENCES = (Audience.TEAM, Audience.GROUND)
 
@@ -41,8 +46,9 @@ class AgendaDelivery(UseCases):
         """Whether an agenda is to be queued now: looked at in a reading transaction, so
         the minutes with nothing to do take no write lock."""
         async with self.db.read() as s:
+            mesa = (await s.exec(select(Mesa).where(Mesa.id == mesa_id))).one()
             session = (await s.exec(_next_regular(mesa_id, now))).first()
-            if session is None or now < session.starts_at - AGENDA_BEFORE:
+            if session is None or now < session.starts_at - lead(mesa):
                 return False
             assert session.id is not None
             keys = [dedupe_key(session.id, audience) for audience in AUDIENCES]
@@ -67,15 +73,9 @@ class AgendaDelivery(UseCases):
         if not await self._due(mesa_id, now):
             return 0
         async with self.db.write() as s:
-            session = (await s.exec(
-                select(MesaSession)
-                .where(MesaSession.mesa_id == mesa_id,
-                       MesaSession.status == SessionStatus.SCHEDULED.value,
-                       MesaSession.kind == SessionKind.REGULAR.value,
-                       col(MesaSession.starts_at) > now)
-                .order_by(col(MesaSession.starts_at))
-            )).first()
-            if session is None or now < session.starts_at - AGENDA_BEFORE:
+            session = (await s.exec(_next_regular(mesa_id, now))).first()
+            mesa = (await s.exec(select(Mesa).where(Mesa.id == mesa_id))).one()
+            if session is None or now < session.starts_at - lead(mesa):
                 return 0
             assert session.id is not None
             keys = [dedupe_key(session.id, audience) for audience in AUDIENCES]
@@ -85,7 +85,6 @@ class AgendaDelivery(UseCases):
             )).all())
             if len(sent) == len(keys):
                 return 0  # already queued: no need to compile it again
-            mesa = (await s.exec(select(Mesa).where(Mesa.id == mesa_id))).one()
             agenda = shorten(await gather(s, mesa=mesa, role=Role.OBSERVER, target=session,
                                           now=now))
             stored = jsonable(dataclasses.asdict(agenda))

@@ -46,7 +46,8 @@ from bot.storage.tables import (
     OutboxMessage,
 )
 
-#: Days past its due date before an open action goes up (per mesa, later).
+#: Days past its due date before an open action goes up, unless the mesa set its own
+#: (``/ajustes gracia``).
 GRACE_DAYS = 7
 #: Block reasons only the high level can lift: these go up at once.
 ESCALATING_REASONS = (BlockedReason.BUDGET, BlockedReason.DISAGREEMENT,
@@ -120,7 +121,8 @@ class Escalations(UseCases):
             if done is not None or linked is None:
                 return 0  # today's is queued; or nobody to tell yet, so nothing is "told"
             told = await _told(s, mesa_id)
-            items = [i for i in await escalated(s, mesa_id, day, ZoneInfo(mesa.timezone))
+            items = [i for i in await escalated(s, mesa_id, day, ZoneInfo(mesa.timezone),
+                                                mesa.grace_days)
                      if told.get(i["ref"]) != i["state"]]
             if not items:
                 return 0
@@ -132,7 +134,7 @@ class Escalations(UseCases):
                 result = await connection.execute(
                     insert(OutboxMessage).values(
                         mesa_id=mesa_id, audience=Audience.HIGH_LEVEL.value, kind=DIGEST_KIND,
-                        params=jsonable({"mesa": mesa.name, "day": day, "grace": GRACE_DAYS,
+                        params=jsonable({"mesa": mesa.name, "day": day, "grace": mesa.grace_days,
                                          "part": number, "parts": len(parts),
                                          "items": part}),
                         source="scheduler", created_at=now,
@@ -180,10 +182,10 @@ async def _told(s: AsyncSession, mesa_id: int) -> dict[str, str]:
 
 
 async def escalated(
-    s: AsyncSession, mesa_id: int, today: date, tz: ZoneInfo
+    s: AsyncSession, mesa_id: int, today: date, tz: ZoneInfo, grace_days: int = GRACE_DAYS
 ) -> list[dict[str, Any]]:
     """The mesa's escalated actions as digest items, by owning entity then age."""
-    late = today - timedelta(days=GRACE_DAYS)
+    late = today - timedelta(days=grace_days)
     rows = (await s.exec(
         select(Action)
         .where(Action.mesa_id == mesa_id, col(Action.status).in_(OPEN_COMMITTED))

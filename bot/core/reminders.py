@@ -27,30 +27,31 @@ from bot.core.audit import jsonable
 from bot.core.context import UseCases
 from bot.core.dates import is_working_day
 from bot.core.enums import OPEN_COMMITTED, Audience, SessionKind, SessionStatus
+from bot.core.mesa_settings import ping_hours
 from bot.core.sessions import last_held
 from bot.storage.tables import Action, Mesa, MesaSession, OutboxMessage, ProgressUpdate
 
-#: How long before a session its pings go out, earliest first.
-PING_OFFSETS = (timedelta(hours=48), timedelta(hours=24))
-#: The local hours a ping may go out (not at night).
-DAY_STARTS, DAY_ENDS = time(7, 0), time(21, 0)
 #: A ping sent this long after its moment says it is late (the bot was down).
 LATE_AFTER = timedelta(minutes=10)
 
 
-def send_time(due: datetime, tz: ZoneInfo, country: str, deadline: datetime) -> datetime:
+def send_time(due: datetime, mesa: Mesa, deadline: datetime) -> datetime:
     """When a ping due at ``due`` may go out: then, if it is a working day's daytime in
-    the mesa's zone; else the next working morning, unless ``deadline`` (the session)
-    comes first, and then at ``due`` after all, since late is better than never."""
+    the mesa's zone (``/ajustes horario``, 7 to 21 by default); else the next working
+    morning, unless ``deadline`` (the session) comes first, and then at ``due`` after
+    all, since late is better than never."""
+    tz, country = ZoneInfo(mesa.timezone), mesa.country
+    starts = time(mesa.day_starts, 0)
+    ends = time(mesa.day_ends, 0) if mesa.day_ends < 24 else time(23, 59, 59)
     local = due.astimezone(tz)
     day = local.date()
-    if is_working_day(day, country) and DAY_STARTS <= local.time() < DAY_ENDS:
+    if is_working_day(day, country) and starts <= local.time() < ends:
         return due
-    if not (is_working_day(day, country) and local.time() < DAY_STARTS):
+    if not (is_working_day(day, country) and local.time() < starts):
         day += timedelta(days=1)
     while not is_working_day(day, country):
         day += timedelta(days=1)
-    morning = datetime.combine(day, DAY_STARTS, tzinfo=tz)
+    morning = datetime.combine(day, starts, tzinfo=tz)
     return morning if morning < deadline else due
 
 
@@ -64,12 +65,11 @@ class Due:
 def due_ping(session: MesaSession, mesa: Mesa, now: datetime) -> Due | None:
     """The latest of the session's pings whose moment has come (a session scheduled at
     short notice gets its last ping only, not all of them at once)."""
-    tz = ZoneInfo(mesa.timezone)
     due: Due | None = None
-    for offset in PING_OFFSETS:
-        at = send_time(session.starts_at - offset, tz, mesa.country, session.starts_at)
+    for hours in ping_hours(mesa):
+        at = send_time(session.starts_at - timedelta(hours=hours), mesa, session.starts_at)
         if at <= now < session.starts_at:
-            due = Due(session, int(offset.total_seconds() // 3600), at)
+            due = Due(session, hours, at)
     return due
 
 
@@ -142,7 +142,7 @@ class Reminders(UseCases):
             assert action.owner_id is not None
             by_owner[action.owner_id].append(action)
         quiet = await self._reported_since_last_session(s, mesa.id, due) \
-            if due.hours == max(int(o.total_seconds() // 3600) for o in PING_OFFSETS) else set()
+            if due.hours == max(ping_hours(mesa)) else set()
         wanted: dict[str, tuple[int, dict[str, object]]] = {}
         for owner_id, owned in by_owner.items():
             if owner_id in quiet:

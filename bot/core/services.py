@@ -14,6 +14,7 @@ from bot.core.departures import Departures
 from bot.core.escalations import Escalations
 from bot.core.invitations import Invitations
 from bot.core.members import Members
+from bot.core.mesa_settings import MesaSettings
 from bot.core.notices import Outbox
 from bot.core.progress import Progress
 from bot.core.reading import Reading
@@ -40,6 +41,7 @@ class Services:
     invitations: Invitations
     departures: Departures
     reminders: Reminders
+    mesa_settings: MesaSettings
     series: Series
     escalations: Escalations
 
@@ -61,6 +63,7 @@ class Services:
             invitations=Invitations(db=db, clock=clock),
             departures=Departures(db=db, clock=clock),
             reminders=Reminders(db=db, clock=clock),
+            mesa_settings=MesaSettings(db=db, clock=clock),
             series=Series(db=db, clock=clock),
             escalations=Escalations(db=db, clock=clock),
         )

@@ -53,6 +53,14 @@ class Mesa(SQLModel, table=True):
     next_action_no: int = Field(default=1)
     next_session_no: int = Field(default=1)
     created_at: datetime = Field(sa_type=UTCDateTime)
+    #: The mesa's own schedule (``/ajustes``): hours before a session that owners are
+    #: pinged, hours before it that the agenda goes out, days overdue before an action
+    #: escalates, and the local hours in which pings may go out.
+    ping_hours: str = Field(default="48,24", max_length=20)
+    agenda_hours: int = Field(default=2)
+    grace_days: int = Field(default=7)
+    day_starts: int = Field(default=7)
+    day_ends: int = Field(default=21)
 
 
 class Member(SQLModel, table=True):

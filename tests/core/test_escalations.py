@@ -266,3 +266,15 @@ async def test_a_long_digest_comes_in_parts_each_with_its_buttons(
         (1, 2, 25), (2, 2, 5)]
     assert sorted(r for p in parts for r in _refs(p)) == sorted(f"A-{n}" for n in range(1, 31))
     assert await _tick_at(services, clock, _at(9, 8, month=2)) == 0
+
+
+async def test_a_mesa_with_a_shorter_grace_escalates_sooner(
+    services: Services, cast: Cast, clock: ManualClock
+) -> None:
+    """/ajustes gracia 3: A-1, due Friday 15, goes up on Tuesday 19, four days late."""
+    await _setup(services, cast)
+    await services.mesa_settings.change(actor=cast.rosa, field="grace_days", values=["3"])
+    assert await _tick_at(services, clock, _at(18, 8)) == 0  # 3 days late: within grace
+    assert await _tick_at(services, clock, _at(19, 8)) == 1
+    (digest,) = await _digests(services)
+    assert _refs(digest) == ["A-1"] and digest.params["grace"] == 3

@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime
 
+import pytest
+
 from bot.core.clock import ManualClock
 from bot.core.enums import SessionStatus
 from bot.core.notices import Pending
@@ -159,3 +161,28 @@ async def test_the_ping_reads_well_with_its_buttons(
     assert [b.command for b in reply.buttons] == [
         "/done A-1", "/progress A-1 En marcha, según lo previsto.", "/blocked A-1"]
     assert reply.subject == "A-1"
+
+
+async def test_a_coordinator_moves_the_pings_and_the_quiet_hours(
+    services: Services, cast: Cast, clock: ManualClock
+) -> None:
+    """/ajustes recordatorios 72 and /ajustes horario 9 18: the ping comes three days
+    before, and not before 09:00."""
+    from bot.core.errors import BadValue, Forbidden
+
+    await _commitments(services, cast)
+    await services.sessions.schedule(actor=cast.rosa, when="viernes 10:00")  # 15 Jan
+    with pytest.raises(Forbidden):
+        await services.mesa_settings.change(actor=cast.jorge, field="ping_hours",
+                                            values=["72"])
+    with pytest.raises(BadValue):
+        await services.mesa_settings.change(actor=cast.rosa, field="ping_hours",
+                                            values=["99999"])
+    await services.mesa_settings.change(actor=cast.rosa, field="ping_hours", values=["72"])
+    await services.mesa_settings.change(actor=cast.rosa, field="day_hours", values=["11", "18"])
+    assert await _tick_at(services, clock, _at(12, 10, 0)) == 0  # 72 h before, but 10:00
+    assert await _tick_at(services, clock, _at(12, 11, 0)) == 2
+    assert {p.params["hours"] for p in await _pings(services)} == {72}
+    assert await _tick_at(services, clock, _at(14, 10, 0)) == 0  # no 24-hour ping any more
+    schedule = await services.mesa_settings.show(actor=cast.maria)
+    assert (schedule.ping_hours, schedule.day_starts, schedule.day_ends) == ((72,), 11, 18)

@@ -296,3 +296,19 @@ async def test_nasty_input_is_answered_with_what_was_wrong(
                        typed)
     assert expected in answer
     assert await _event_count(services) == before
+
+
+async def test_ajustes_shows_and_changes_the_mesas_schedule(
+    console: Console, services: Services
+) -> None:
+    shown = await say(console, "maria", "/ajustes")
+    assert "Recordatorios a los responsables: 48, 24 horas antes de cada sesión" in shown
+    refused = await say(console, "maria", "/ajustes agenda 3")
+    assert "no puede" in refused
+    changed = await say(console, "rosa", "/ajustes agenda 3")
+    assert "Agenda al equipo y al grupo: 3 horas antes" in changed
+    assert "no entendí" not in (await say(console, "rosa", "/ajustes cadencia quincenal")).lower()
+    bad = await say(console, "rosa", "/ajustes horario 21 7")
+    assert "no es válido" in bad
+    unknown = await say(console, "rosa", "/ajustes colores azul")
+    assert "Uso: /ajustes" in unknown
