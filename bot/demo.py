@@ -15,6 +15,7 @@ from typing import TextIO
 from zoneinfo import ZoneInfo
 
 from bot.core import audit
+from bot.core.chats import ChatRef
 from bot.core.clock import ManualClock
 from bot.core.services import Services
 from bot.handlers.console import Console, render
@@ -51,6 +52,9 @@ class Scene:
     day: int
     time: str
     lines: list[tuple[str, str]]
+    #: Rosa links the ministers' chat before the clock's tick (the console has no group
+    #: to type ``/vincular despacho`` in, so the demo links it as that command would).
+    link_ministers: bool = False
 
 
 SCENES = [
@@ -88,15 +92,16 @@ SCENES = [
         ("lucia", "/bloqueado A-2 presupuesto no hay partida para las oficinas regionales"),
         ("tom", "/matrix"),
     ]),
-    Scene("Viernes 08:00: la agenda para el equipo", 4, "08:00", [
-        ("rosa", "/agenda"),
-    ]),
+    Scene("Viernes 08:00: la agenda llega sola al equipo y al grupo", 4, "08:00", []),
     Scene("Viernes 11:00: después de la sesión", 4, "11:00", [
         ("rosa", "/sesion 1 realizada"),
         ("jorge", "/hecho A-1 Procedimiento publicado en el diario oficial"),
         ("maria", "/resuelto P-1"),
         ("maria", "/ver P-1"),
     ]),
+    Scene("Lunes siguiente 08:00: lo atascado sube a la Ministra", 7, "08:00", [
+        ("ministra", "/escalada A-2 reunion"),
+    ], link_ministers=True),
 ]
 
 
@@ -109,6 +114,24 @@ async def setup(services: Services) -> None:
     for handle, name, entity, role, language in CAST:
         await members.add_member(handle=handle, name=name, language=language)
         await members.grant_role(mesa="forestal", handle=handle, role=role, entity=entity)
+
+
+async def link_ministers(services: Services) -> None:
+    """The ministers' chat, linked by Rosa as ``/vincular despacho`` typed there would."""
+    rosa = (await services.members.identify(handle="rosa")).actor()
+    await services.chats.link(actor=rosa, purpose="high_level",
+                              chat=ChatRef(platform="console", chat_id="despacho",
+                                           title="Despacho ministerial"))
+
+
+async def ticks(services: Services) -> int:
+    """Every tick the scheduler's jobs run (``scheduler/jobs.py``), in the same calls:
+    recurring sessions topped up, pings, the agenda, the ministers' digest."""
+    await services.series.top_up()
+    queued = await services.reminders.tick()
+    queued += await services.agenda_delivery.tick()
+    queued += await services.escalations.tick()
+    return queued
 
 
 async def play(out: TextIO, database_path: Path | None = None) -> bool:
@@ -129,7 +152,11 @@ async def play(out: TextIO, database_path: Path | None = None) -> bool:
                 hour, minute = map(int, scene.time.split(":"))
                 clock.set((START + timedelta(days=scene.day)).replace(hour=hour, minute=minute))
                 out.write(f"\n=== {scene.title} ===\n")
-                if await services.reminders.tick():  # what the scheduler does each minute
+                if scene.link_ministers:
+                    await link_ministers(services)
+                    out.write("(Rosa Díaz vinculó el chat del despacho ministerial: "
+                              "/vincular despacho)\n")
+                if await ticks(services):  # what the scheduler does each minute
                     for notice in await console.deliver():
                         out.write(notice + "\n")
                 for handle, text in scene.lines:

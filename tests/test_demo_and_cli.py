@@ -32,9 +32,25 @@ async def test_the_demo_tells_the_week_and_ends_with_an_intact_audit_trail() -> 
         "3. Vencidas:",
         "presupuesto: no hay partida",
         "Logro de SERFOR.",
+        "Ministra de la Producción > /escalada A-2 reunion",
         "cadena íntegra",
     ]:
         assert expected in text, expected
+    # Friday 08:00: the agenda arrives by itself, before anyone asks, in both chats.
+    friday = text.split("=== Viernes 08:00")[1].split("===")[1]
+    for chat in ("para el equipo", "para el grupo"):
+        assert f"({chat} de la Mesa Forestal) Agenda de la Mesa Forestal · sesión 1" in friday
+    assert "> /agenda" not in text
+    # The next Monday: the ministers' digest names Lucía's blocked action once, with its
+    # buttons; the Ministra calls a meeting and the team reads it.
+    monday = text.split("=== Lunes siguiente 08:00")[1]
+    assert monday.count("(para el canal de alto nivel de la Mesa Forestal) Mesa Forestal: "
+                        "lo detenido que necesita una decisión (lunes 18 de enero") == 1
+    assert "A-2 «Emitir guías de transporte" in monday
+    assert "decisión que se necesita: presupuesto" in monday
+    assert "[Convocar reunión A-2:" in monday
+    assert ("(para el equipo de la Mesa Forestal) Ministra de la Producción pide convocar "
+            "una reunión sobre A-2") in monday
 
 
 def _mesabot(db: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
