@@ -8,6 +8,7 @@ from bot.core.actions import Actions
 from bot.core.agenda import Agendas
 from bot.core.agenda_delivery import AgendaDelivery
 from bot.core.bottlenecks import Bottlenecks
+from bot.core.cadence import CadenceWatch
 from bot.core.chats import Chats
 from bot.core.clock import Clock
 from bot.core.departures import Departures
@@ -42,6 +43,7 @@ class Services:
     reminders: Reminders
     series: Series
     escalations: Escalations
+    cadence: CadenceWatch
 
     @classmethod
     def build(cls, *, db: Database, clock: Clock) -> Services:
@@ -63,4 +65,5 @@ class Services:
             reminders=Reminders(db=db, clock=clock),
             series=Series(db=db, clock=clock),
             escalations=Escalations(db=db, clock=clock),
+            cadence=CadenceWatch(db=db, clock=clock),
         )
