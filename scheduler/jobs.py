@@ -93,11 +93,17 @@ def build_scheduler(services: Services, *, platforms: list[str],
         08:00 of a working day has come and its digest is not queued yet."""
         await services.escalations.tick()
 
+    async def watch_cadence() -> None:
+        """Cadence lapses and Monday's weekly summary: each minute the core looks
+        whether a mesa's working morning has come; unique keys make each go once."""
+        await services.cadence.tick()
+
     every("purge-inboxes", purge_inboxes, timedelta(hours=6))
     every("session-series", top_up_series, timedelta(hours=1))
     every("session-pings", queue_pings, timedelta(minutes=1))
     every("session-agendas", queue_agendas, timedelta(minutes=1))
     every("escalation-digest", queue_digests, timedelta(minutes=1))
+    every("cadence-watch", watch_cadence, timedelta(minutes=1))
     # 12:00 UTC: morning in the Americas, when the team reads its chat.
     if health is not None:
         health.watch("job.publish-audit-heads", stale_after=timedelta(days=1) + health.max_age)

@@ -167,6 +167,57 @@ class AgendaWords(Voice):
             ]
         return reply
 
+    def lapse_lines(self, lapse: dict[str, Any]) -> list[str]:
+        """Since when the mesa has not met (or that it never has), and what to type."""
+        since = (self.t("cadence.last_held", number=lapse["last_number"],
+                        day=self.day(date.fromisoformat(lapse["last_held"])))
+                 if lapse.get("last_held") else self.t("cadence.never_held"))
+        return [self.t("cadence.lapse", mesa=lapse["mesa"], days=lapse["days"],
+                       cadence=self.t(f"cadence.{lapse['cadence']}")) + " " + since]
+
+    def cadence_lapse(self, params: dict[str, Any]) -> Reply:
+        """A mesa that stopped meeting: to its team and to the ministers' chat, once."""
+        reply = Reply()
+        for line in self.lapse_lines(params):
+            reply.add(line)
+        reply.add(self.t("cadence.what_to_do"), Style.NOTE)
+        return reply
+
+    def weekly_summary(self, params: dict[str, Any]) -> Reply:
+        """Monday's summary for the ministers: all that is escalated, counted by entity
+        and by age, the oldest few by name, and the cadence lapse if any."""
+        reply = Reply().add(self.t("weekly.title", mesa=params["mesa"],
+                                   day=self.day(date.fromisoformat(params["day"]))),
+                            Style.TITLE)
+        if not params["total"]:
+            reply.add(self.t("weekly.nothing"))
+        else:
+            reply.add(self.t("weekly.total", total=params["total"], grace=params["grace"]))
+            reply.add(self.t("weekly.by_entity"), Style.HEADING)
+            for row in params["entities"]:
+                reply.add(self.t("weekly.count", what=row["entity"] or self.t(
+                    "digest.no_entity"), count=row["count"]), Style.ITEM)
+            if params["more_entities"]:
+                reply.add(self.t("weekly.more_entities", n=params["more_entities"]),
+                          Style.ITEM)
+            reply.add(self.t("weekly.by_age"), Style.HEADING)
+            for row in params["ages"]:
+                reply.add(self.t("weekly.count", what=self.t(f"weekly.age_{row['bucket']}"),
+                                 count=row["count"]), Style.ITEM)
+            reply.add(self.t("weekly.oldest"), Style.HEADING)
+            for item in params["oldest"]:
+                since = self.day(date.fromisoformat(item["since"])) if item["since"] else "—"
+                reply.add(self.t("weekly.oldest_item", ref=item["ref"], text=clip(
+                    item["text"]), owner=item["owner"] or item["entity"] or "—",
+                    since=since), Style.ITEM)
+            rest = params["total"] - len(params["oldest"])
+            if rest > 0:
+                reply.add(self.t("weekly.more", n=rest), Style.ITEM)
+        if params.get("lapse"):
+            for line in self.lapse_lines(params["lapse"]):
+                reply.add(line, Style.NOTE)
+        return reply
+
     def notice(self, kind: str, params: dict[str, Any]) -> Reply:
         """An outbox notification, worded for its reader."""
         if kind == "session_ping":
@@ -175,6 +226,10 @@ class AgendaWords(Voice):
             return self.delivered_agenda(params)
         if kind == "escalation_digest":
             return self.escalation_digest(params)
+        if kind == "cadence_lapse":
+            return self.cadence_lapse(params)
+        if kind == "weekly_summary":
+            return self.weekly_summary(params)
         p = {k: ("—" if v is None else v) for k, v in params.items()}
         if isinstance(params.get("due_on"), str):
             p["due"] = self.day(date.fromisoformat(params["due_on"]))

@@ -8,6 +8,7 @@ from bot.core.actions import Actions
 from bot.core.agenda import Agendas
 from bot.core.agenda_delivery import AgendaDelivery
 from bot.core.bottlenecks import Bottlenecks
+from bot.core.cadence import CadenceWatch
 from bot.core.chats import Chats
 from bot.core.clock import Clock
 from bot.core.departures import Departures
@@ -44,6 +45,7 @@ class Services:
     mesa_settings: MesaSettings
     series: Series
     escalations: Escalations
+    cadence: CadenceWatch
 
     @classmethod
     def build(cls, *, db: Database, clock: Clock) -> Services:
@@ -66,4 +68,5 @@ class Services:
             mesa_settings=MesaSettings(db=db, clock=clock),
             series=Series(db=db, clock=clock),
             escalations=Escalations(db=db, clock=clock),
+            cadence=CadenceWatch(db=db, clock=clock),
         )
