@@ -51,6 +51,8 @@ async def test_the_demo_tells_the_week_and_ends_with_an_intact_audit_trail() -> 
     assert "[Convocar reunión A-2:" in monday
     assert ("(para el equipo de la Mesa Forestal) Ministra de la Producción pide convocar "
             "una reunión sobre A-2") in monday
+    assert "resumen semanal de lo escalado (lunes 18 de enero de 2027)" in monday
+    assert "1 acción escalada" in monday
 
 
 def _mesabot(db: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:

@@ -192,7 +192,8 @@ class AgendaWords(Voice):
         if not params["total"]:
             reply.add(self.t("weekly.nothing"))
         else:
-            reply.add(self.t("weekly.total", total=params["total"], grace=params["grace"]))
+            key = "weekly.total_one" if params["total"] == 1 else "weekly.total"
+            reply.add(self.t(key, total=params["total"], grace=params["grace"]))
             reply.add(self.t("weekly.by_entity"), Style.HEADING)
             for row in params["entities"]:
                 reply.add(self.t("weekly.count", what=row["entity"] or self.t(

@@ -269,6 +269,7 @@ MESSAGES: dict[str, str] = {
     "cadence.what_to_do": "Without frequent sessions nothing moves. The coordination can call one with /session Friday 10:00, or make it fixed with /session every Friday 10:00; if the mesa did meet, mark the session held (/session 3 held). This warning is not repeated until a session is held and the mesa again goes twice its cadence without another.",
     "weekly.title": "{mesa}: weekly summary of what is escalated ({day})",
     "weekly.nothing": "Nothing escalated: no action overdue beyond the grace period or blocked for a high-level decision.",
+    "weekly.total_one": "1 escalated action (overdue by more than {grace} days, or blocked for budget, disagreement or a political decision).",
     "weekly.total": "{total} escalated actions (overdue by more than {grace} days, or blocked for budget, disagreement or a political decision).",
     "weekly.by_entity": "By responsible entity",
     "weekly.by_age": "By age",

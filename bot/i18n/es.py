@@ -269,6 +269,7 @@ MESSAGES: dict[str, str] = {
     "cadence.what_to_do": "Sin sesiones frecuentes nada avanza. La coordinación puede convocar una con /sesion viernes 10:00, o dejarla fija con /sesion cada viernes 10:00; si la mesa sí se reunió, marque la sesión realizada (/sesion 3 realizada). Este aviso no se repite hasta que se realice una sesión y la mesa vuelva a pasar el doble de su cadencia sin otra.",
     "weekly.title": "{mesa}: resumen semanal de lo escalado ({day})",
     "weekly.nothing": "Nada escalado: ninguna acción vencida más allá del plazo de gracia ni bloqueada por una decisión de alto nivel.",
+    "weekly.total_one": "1 acción escalada (vencida hace más de {grace} días, o bloqueada por presupuesto, desacuerdo o decisión política).",
     "weekly.total": "{total} acciones escaladas (vencidas hace más de {grace} días, o bloqueadas por presupuesto, desacuerdo o decisión política).",
     "weekly.by_entity": "Por entidad responsable",
     "weekly.by_age": "Por antigüedad",
