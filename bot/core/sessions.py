@@ -98,6 +98,18 @@ async def held_since(session: AsyncSession, mesa_id: int, since: datetime) -> in
     return int(count.one())
 
 
+async def _scheduled(session: AsyncSession, mesa_id: int, number: int) -> MesaSession:
+    """Session ``number`` of the mesa, locked, refused unless it is still scheduled."""
+    row = (await session.exec(locked(
+        select(MesaSession).where(MesaSession.mesa_id == mesa_id, MesaSession.number == number)
+    ))).first()
+    if row is None:
+        raise SessionNotFound(number=number)
+    if row.status != SessionStatus.SCHEDULED:
+        raise SessionClosed(number=number, status=row.status)
+    return row
+
+
 class Sessions(UseCases):
     async def schedule(
         self, *, actor: Actor, when: str, kind: SessionKind = SessionKind.REGULAR, source: str = ""
@@ -138,16 +150,7 @@ class Sessions(UseCases):
         now = self.clock.now()
         async with self.db.write() as s:
             acting = await load_acting(s, actor, Op.SCHEDULE_SESSION)
-            row = (
-                await s.exec(locked(
-                    select(MesaSession)
-                    .where(MesaSession.mesa_id == acting.mesa_id, MesaSession.number == number)
-                ))
-            ).first()
-            if row is None:
-                raise SessionNotFound(number=number)
-            if row.status != SessionStatus.SCHEDULED:
-                raise SessionClosed(number=number, status=row.status)
+            row = await _scheduled(s, acting.mesa_id, number)
             if status is SessionStatus.HELD and row.starts_at > now:
                 raise SessionNotYet(number=number, starts_at=row.starts_at)
             before = row.status
@@ -189,16 +192,7 @@ class Sessions(UseCases):
         now = self.clock.now()
         async with self.db.write() as s:
             acting = await load_acting(s, actor, Op.SCHEDULE_SESSION)
-            row = (
-                await s.exec(locked(
-                    select(MesaSession)
-                    .where(MesaSession.mesa_id == acting.mesa_id, MesaSession.number == number)
-                ))
-            ).first()
-            if row is None:
-                raise SessionNotFound(number=number)
-            if row.status != SessionStatus.SCHEDULED:
-                raise SessionClosed(number=number, status=row.status)
+            row = await _scheduled(s, acting.mesa_id, number)
             starts_at = parse_local_datetime(
                 when, now=now, tz=acting.tz, country=acting.mesa.country
             )
