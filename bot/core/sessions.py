@@ -49,7 +49,7 @@ async def next_session(
 def recurrence(series: SessionSeries) -> Recurrence:
     hour, minute = series.at_time.split(":")
     return Recurrence(weekday=series.weekday, at=time(int(hour), int(minute)),
-                      every_weeks=series.every_weeks)
+                      every_weeks=series.every_weeks, week_of_month=series.week_of_month)
 
 
 async def listed_views(
