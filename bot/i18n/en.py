@@ -139,7 +139,7 @@ MESSAGES: dict[str, str] = {
     # sessions that recur (issue 7, slice "series": bot/core/series.py)
     "series.weekly": "every {weekday} at {time}",
     "series.biweekly": "every other {weekday} at {time}",
-    "series.monthly": "the {week} {weekday} of each month at {time}",
+    "series.monthly": "on the {week} {weekday} of each month at {time}",
     "series.week.1": "first", "series.week.2": "second", "series.week.3": "third",
     "series.week.4": "fourth", "series.week.-1": "last",
     "session.series_started": "Series scheduled: {kind} {every} ({tz} time).",
