@@ -53,6 +53,7 @@ def test_a_monthly_rule_is_read_in_spanish_and_english(
     "primer jueves del mes 9",  # a bare number is not a time
     "primer día del mes 9:00",  # not a weekday
     "cada mes 9:00",
+    "el día 15 de cada mes 9:00",  # a day of the month: not a rule the bot keeps
     "cada dos semanas el primer jueves del mes 9:00",
     "primer jueves del mes " + "9" * 90,
 ])
