@@ -314,6 +314,7 @@ _MONTHLY = re.compile(rf"^(?P<week>\S+) (?P<day>\S+) {_OF_THE_MONTH}$")
 
 
 def _ordinal_weekday(words: str) -> bool:
+    """"primer jueves ...", "quinto jueves ...": a week of the month, known or not."""
     first, _, rest = words.partition(" ")
     word = first.removesuffix("s")  # "los primeros jueves"
     return (word in _WEEK_OF_MONTH or word in _OTHER_ORDINALS) and (
@@ -370,7 +371,7 @@ def parse_monthly_time(text: str) -> tuple[int, int, time]:
 def nth_weekday(year: int, month: int, weekday: int, week: int) -> date:
     """The ``week``-th ``weekday`` of the month (1 to 4, or -1 for the last one)."""
     if week == -1:
-        last = (date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1))
+        last = date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)
         return last - timedelta(days=(last.weekday() - weekday) % 7)
     first = date(year, month, 1)
     return first + timedelta(days=(weekday - first.weekday()) % 7 + 7 * (week - 1))

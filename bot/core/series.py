@@ -8,8 +8,9 @@ its slot (the day the rule gave it). The slot stays taken when its session is mo
 cancelled, so changing one occurrence never changes the others and the series never
 puts a cancelled day back. When the series is created the first occurrences are
 generated at once; then the scheduler calls :meth:`Series.top_up`, which generates
-whatever the passing weeks (or months) have made due. Generation happens under the mesa's lock and
-the slot is unique, so a restart or a second process never schedules a day twice.
+whatever the passing weeks (or months) have made due. Generation happens under the
+mesa's lock and the slot is unique, so a restart or a second process never schedules a
+day twice.
 
 A new series of the same kind replaces the running one, and "fin de serie" ends it: in
 both cases the old series' future sessions still scheduled are cancelled (a session it
