@@ -296,7 +296,8 @@ class AgendaWords(Voice):
             hour, minute = str(params["at"]).split(":")
             p["every"] = self.recurrence(Recurrence(
                 weekday=int(params["weekday"]), at=time(int(hour), int(minute)),
-                every_weeks=int(params["every_weeks"])))
+                every_weeks=int(params["every_weeks"]),
+                week_of_month=params.get("week_of_month")))
             p["cancelled"] = ", ".join(str(n) for n in params.get("cancelled", [])) or "—"
         if kind == "session_moved":
             p["was"] = self.when(datetime.fromisoformat(params["was"]))

@@ -139,6 +139,9 @@ MESSAGES: dict[str, str] = {
     # sessions that recur (issue 7, slice "series": bot/core/series.py)
     "series.weekly": "every {weekday} at {time}",
     "series.biweekly": "every other {weekday} at {time}",
+    "series.monthly": "on the {week} {weekday} of each month at {time}",
+    "series.week.1": "first", "series.week.2": "second", "series.week.3": "third",
+    "series.week.4": "fourth", "series.week.-1": "last",
     "session.series_started": "Series scheduled: {kind} {every} ({tz} time).",
     "session.series_keeps": "The series keeps the next {count} sessions scheduled:",
     "session.series_replaced": "It replaces the previous series; its future sessions are cancelled: {numbers}.",
@@ -154,6 +157,7 @@ MESSAGES: dict[str, str] = {
     "notice.series_ended": "The series of sessions {every} has ended. Sessions cancelled: {cancelled}.",
     "error.series_none": "No series of sessions is running. Start one with: /session every Friday 10:00",
     "error.series_day": "To repeat a session, type a weekday and a time, for example: /session every Friday 10:00. I did not understand “{text}”.",
+    "error.series_month": "For a monthly series, type the week of the month (first, second, third, fourth or last), the weekday and the time, for example: /session first Thursday of the month 9:00. I did not understand “{text}”.",
     # agenda
     "agenda.title": "Agenda of the {mesa} · session {number}, {when}",
     "agenda.title_preview": "Agenda of the {mesa} (no session scheduled yet)",
@@ -200,7 +204,7 @@ MESSAGES: dict[str, str] = {
     "help.blocked": "/blocked A-12 budget|disagreement|political|other [detail]",
     "help.deadline": "/deadline A-12 <new date>, <reason>",
     "help.drop": "/drop A-12 <reason>: withdraw an action that will not be done",
-    "help.session": "/session [Friday 10:00 | every Friday 10:00 | every other Friday 10:00 | 3 Thursday 11:00 | 3 held | 3 cancelled | end series]",
+    "help.session": "/session [Friday 10:00 | every Friday 10:00 | every other Friday 10:00 | first Thursday of the month 9:00 | 3 Thursday 11:00 | 3 held | 3 cancelled | end series]",
     "help.agenda": "/agenda [session number]",
     "help.mytasks": "/mytasks: your open actions",
     "help.overdue": "/overdue: actions past their date",

@@ -139,6 +139,9 @@ MESSAGES: dict[str, str] = {
     # sessions that recur (issue 7, slice "series": bot/core/series.py)
     "series.weekly": "cada {weekday} a las {time}",
     "series.biweekly": "cada dos semanas, el {weekday} a las {time}",
+    "series.monthly": "el {week} {weekday} de cada mes a las {time}",
+    "series.week.1": "primer", "series.week.2": "segundo", "series.week.3": "tercer",
+    "series.week.4": "cuarto", "series.week.-1": "último",
     "session.series_started": "Serie programada: {kind} {every} (hora de {tz}).",
     "session.series_keeps": "La serie mantiene programadas las próximas {count} sesiones:",
     "session.series_replaced": "Reemplaza a la serie anterior; sus sesiones futuras quedan canceladas: {numbers}.",
@@ -154,6 +157,7 @@ MESSAGES: dict[str, str] = {
     "notice.series_ended": "Terminó la serie de sesiones {every}. Sesiones canceladas: {cancelled}.",
     "error.series_none": "No hay una serie de sesiones en curso. Inicie una con: /sesion cada viernes 10:00",
     "error.series_day": "Para repetir una sesión escriba un día de la semana y la hora, por ejemplo: /sesion cada viernes 10:00. No entendí «{text}».",
+    "error.series_month": "Para una serie mensual escriba la semana del mes (primer, segundo, tercer, cuarto o último), el día y la hora, por ejemplo: /sesion primer jueves del mes 9:00. No entendí «{text}».",
     # agenda
     "agenda.title": "Agenda de la {mesa} · sesión {number}, {when}",
     "agenda.title_preview": "Agenda de la {mesa} (aún no hay sesión programada)",
@@ -200,7 +204,7 @@ MESSAGES: dict[str, str] = {
     "help.blocked": "/bloqueado A-12 presupuesto|desacuerdo|politico|otro [detalle]",
     "help.deadline": "/plazo A-12 <nueva fecha>, <motivo>",
     "help.drop": "/anular A-12 <motivo>: retirar una acción que no se hará",
-    "help.session": "/sesion [viernes 10:00 | cada viernes 10:00 | cada dos semanas el viernes 10:00 | 3 jueves 11:00 | 3 realizada | 3 cancelada | fin de serie]",
+    "help.session": "/sesion [viernes 10:00 | cada viernes 10:00 | cada dos semanas el viernes 10:00 | primer jueves del mes 9:00 | 3 jueves 11:00 | 3 realizada | 3 cancelada | fin de serie]",
     "help.agenda": "/agenda [número de sesión]",
     "help.mytasks": "/mis_tareas: sus acciones abiertas",
     "help.overdue": "/vencidas: acciones con fecha vencida",
