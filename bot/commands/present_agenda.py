@@ -299,6 +299,8 @@ class AgendaWords(Voice):
                 every_weeks=int(params["every_weeks"]),
                 week_of_month=params.get("week_of_month")))
             p["cancelled"] = ", ".join(str(n) for n in params.get("cancelled", [])) or "—"
+            if params.get("kind") == "high_level":
+                kind = f"{kind}_high_level"
         if kind == "session_moved":
             p["was"] = self.when(datetime.fromisoformat(params["was"]))
         if kind == "audit_head":  # 1.284 in Spanish, 1,284 in English

@@ -227,7 +227,7 @@ class Series(UseCases):
                 s, at=now, source=source, mesa_id=acting.mesa_id, audience=Audience.GROUND,
                 kind="series_started",
                 params={"weekday": weekday, "at": series.at_time, "every_weeks": every_weeks,
-                        "week_of_month": week, "number": rows[0].number,
+                        "week_of_month": week, "kind": kind.value, "number": rows[0].number,
                         "starts_at": rows[0].starts_at},
             )
             return SeriesStarted(
@@ -252,7 +252,8 @@ class Series(UseCases):
                 kind="series_ended",
                 params={"weekday": series.weekday, "at": series.at_time,
                         "every_weeks": series.every_weeks,
-                        "week_of_month": series.week_of_month, "cancelled": cancelled},
+                        "week_of_month": series.week_of_month, "kind": series.kind,
+                        "cancelled": cancelled},
             )
             return SeriesEnded(recurrence=recurrence(series), kind=kind.value,
                                cancelled=cancelled)

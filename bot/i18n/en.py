@@ -134,7 +134,7 @@ MESSAGES: dict[str, str] = {
     "session.held": "Session {number} recorded as held.",
     "session.cancelled": "Session {number} cancelled.",
     "session.list_title": "Sessions",
-    "session.line": "Session {number} · {when} · {status}",
+    "session.line": "{kind} {number} · {when} · {status}",
     "session.none": "No sessions are scheduled. A coordinator can schedule one: /session Friday 10:00",
     # sessions that recur (issue 7, slice "series": bot/core/series.py)
     "series.weekly": "every {weekday} at {time}",
@@ -154,7 +154,9 @@ MESSAGES: dict[str, str] = {
     "session.holiday_note": "Sessions on a public holiday are kept; move them (/session 3 Thursday 11:00) or cancel them (/session 3 cancelled) if the mesa does not meet.",
     "notice.session_moved": "Session {number} was moved to {when} (was {was}).",
     "notice.series_started": "Sessions will be held {every}. The next one: session {number}, {when}.",
+    "notice.series_started_high_level": "High-level sessions will be held {every}. The next one: session {number}, {when}.",
     "notice.series_ended": "The series of sessions {every} has ended. Sessions cancelled: {cancelled}.",
+    "notice.series_ended_high_level": "The series of high-level sessions {every} has ended. Sessions cancelled: {cancelled}.",
     "error.series_none": "No series of sessions is running. Start one with: /session every Friday 10:00",
     "error.series_day": "To repeat a session, type a weekday and a time, for example: /session every Friday 10:00. I did not understand “{text}”.",
     "error.series_month": "For a monthly series, type the week of the month (first, second, third, fourth or last), the weekday and the time, for example: /session first Thursday of the month 9:00. I did not understand “{text}”.",

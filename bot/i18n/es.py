@@ -134,7 +134,7 @@ MESSAGES: dict[str, str] = {
     "session.held": "Sesión {number} registrada como realizada.",
     "session.cancelled": "Sesión {number} cancelada.",
     "session.list_title": "Sesiones",
-    "session.line": "Sesión {number} · {when} · {status}",
+    "session.line": "{kind} {number} · {when} · {status}",
     "session.none": "No hay sesiones programadas. Un coordinador puede programar una: /sesion viernes 10:00",
     # sessions that recur (issue 7, slice "series": bot/core/series.py)
     "series.weekly": "cada {weekday} a las {time}",
@@ -154,7 +154,9 @@ MESSAGES: dict[str, str] = {
     "session.holiday_note": "Las sesiones en feriado se mantienen; muévalas (/sesion 3 jueves 11:00) o cancélelas (/sesion 3 cancelada) si la mesa no se reúne.",
     "notice.session_moved": "La sesión {number} se movió al {when} (antes: {was}).",
     "notice.series_started": "Las sesiones serán {every}. La próxima: sesión {number}, {when}.",
+    "notice.series_started_high_level": "Las sesiones de alto nivel serán {every}. La próxima: sesión {number}, {when}.",
     "notice.series_ended": "Terminó la serie de sesiones {every}. Sesiones canceladas: {cancelled}.",
+    "notice.series_ended_high_level": "Terminó la serie de sesiones de alto nivel {every}. Sesiones canceladas: {cancelled}.",
     "error.series_none": "No hay una serie de sesiones en curso. Inicie una con: /sesion cada viernes 10:00",
     "error.series_day": "Para repetir una sesión escriba un día de la semana y la hora, por ejemplo: /sesion cada viernes 10:00. No entendí «{text}».",
     "error.series_month": "Para una serie mensual escriba la semana del mes (primer, segundo, tercer, cuarto o último), el día y la hora, por ejemplo: /sesion primer jueves del mes 9:00. No entendí «{text}».",

@@ -86,13 +86,15 @@ async def test_a_monthly_series_in_spanish_beside_the_weekly_one(
     assert "Reemplaza" not in started  # the ordinary weekly series goes on
     for number, day in ((5, "4 de febrero"), (6, "4 de marzo"), (7, "1 de abril"),
                         (8, "6 de mayo")):
-        assert (f"Sesión {number} · jueves {day} de 2027, 09:00 · programada · "
+        assert (f"Sesión de alto nivel {number} · jueves {day} de 2027, 09:00 · programada · "
                 "serie: el primer jueves de cada mes a las 09:00") in started
     notices = await console.deliver()
-    assert any("Las sesiones serán el primer jueves de cada mes a las 09:00. La próxima: "
+    assert any("Las sesiones de alto nivel serán el primer jueves de cada mes a las 09:00. "
+               "La próxima: "
                "sesión 5, jueves 4 de febrero de 2027, 09:00." in n for n in notices)
     listed = await say(console, "maria", "/sesion")  # May is beyond 60 days: still listed
-    assert "Sesión 8 · jueves 6 de mayo de 2027, 09:00 · programada · serie: el primer " \
+    assert "Sesión de alto nivel 8 · jueves 6 de mayo de 2027, 09:00 · programada · " \
+           "serie: el primer " \
            "jueves de cada mes" in listed
     assert "Sesión 4 · viernes 12 de febrero de 2027, 10:00 · programada · serie: cada " \
            "viernes" in listed
