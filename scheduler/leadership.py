@@ -230,7 +230,16 @@ class Leadership:
         """The first try, before the process serves anything, so the log says early
         which part this process plays."""
         pid = os.getpid()
-        if await self.lock.acquire():
+        try:
+            got = await self.lock.acquire()
+        except Exception as error:  # the database down at start: the rounds try again
+            if not self.lock.waits:
+                raise
+            log.warning("Scheduler: this process (pid %s) cannot take the scheduler's lock "
+                        "yet (%s: %s); it stands by and tries again every %s s.", pid,
+                        type(error).__name__, error, round(self.retry.total_seconds()))
+            return self._set(Role.STANDBY)
+        if got:
             self._start()
             log.info("Scheduler: this process (pid %s) leads on this database; its jobs "
                      "tick here.", pid)

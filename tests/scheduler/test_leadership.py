@@ -117,3 +117,23 @@ async def test_a_standby_takes_over_when_the_leaders_connection_closes(
     finally:
         await first.end()
         await second.end()
+
+
+async def test_a_postgresql_out_of_reach_at_start_means_standing_by(
+    clock: ManualClock, caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The face still starts; the supervised rounds keep trying the lock."""
+    db = Database("postgresql+asyncpg://postgres@127.0.0.1:1/nowhere")
+    health = Health(clock)
+    leadership = Leadership(lock_for(db), lambda: pytest.fail("no scheduler without the lock"),
+                            health=health, retry=timedelta(0))
+    try:
+        with caplog.at_level(logging.WARNING):
+            assert await leadership.begin() is Role.STANDBY
+        assert "cannot take the scheduler's lock yet" in caplog.text
+        with pytest.raises(OSError):  # logged by the supervisor, which tries again
+            await leadership.round()
+        assert leadership.role is Role.STANDBY
+    finally:
+        await leadership.end()
+        await db.dispose()
