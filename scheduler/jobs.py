@@ -113,12 +113,18 @@ def build_scheduler(services: Services, *, platforms: list[str],
         whether a mesa's working morning has come; unique keys make each go once."""
         await services.cadence.tick()
 
+    async def queue_nudges() -> None:
+        """Nudges for what stalls: each minute the core looks for actions left without
+        an owner or a date; each goes to a person once per session."""
+        await services.nudges.tick()
+
     every("purge-inboxes", purge_inboxes, timedelta(hours=6))
     every("session-series", top_up_series, timedelta(hours=1))
     every("session-pings", queue_pings, timedelta(minutes=1))
     every("session-agendas", queue_agendas, timedelta(minutes=1))
     every("escalation-digest", queue_digests, timedelta(minutes=1))
     every("cadence-watch", watch_cadence, timedelta(minutes=1))
+    every("stall-nudges", queue_nudges, timedelta(minutes=1))
     # 12:00 UTC: morning in the Americas, when the team reads its chat.
     if health is not None:
         health.watch(health_name("publish-audit-heads"),

@@ -194,7 +194,7 @@ async def test_on_sqlite_a_second_scheduler_is_refused(
         assert {name for name in body["loops"] if name.startswith("job.")} == {
             "job.purge-inboxes", "job.publish-audit-heads", "job.session-pings",
             "job.session-agendas", "job.session-series", "job.escalation-digest",
-            "job.cadence-watch"}
+            "job.cadence-watch", "job.stall-nudges"}
         assert "scheduler.leadership" in body["loops"]
 
         second = await _mesabot("scheduler", url, ports[1])
