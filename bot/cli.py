@@ -26,6 +26,8 @@ def _parser() -> argparse.ArgumentParser:
 
     sub.add_parser("demo", help="play a week of the Mesa Forestal on a temporary database")
     sub.add_parser("run", help="run every configured face (Telegram) and the scheduler")
+    sub.add_parser("scheduler", help="run only the scheduler (no face), for deployments "
+                   "of several bot processes; one process leads per database")
 
     console = sub.add_parser("console", help="talk to the bot from a terminal")
     console.add_argument("--as", dest="handle", required=True, help="the member's handle")
@@ -212,6 +214,10 @@ async def _run(args: argparse.Namespace, settings: Settings, keys: tuple[bytes, 
         from bot.app import run
 
         return await run(settings, keys)
+    if args.command == "scheduler":
+        from bot.app import run_scheduler
+
+        return await run_scheduler(settings, keys)
     if args.command == "demo":
         from bot.demo import play
 
