@@ -6,10 +6,11 @@ a 429 that persists, a 5xx, a timeout or a network failure is retried with a bac
 (2 s doubling to 5 min, at least Telegram's retry-after) until the notice's delivery
 window ends, then recorded as failed with an ERROR line. A bot blocked by the person or
 a chat that is gone is failed at once, not retried forever; a group that became a
-supergroup is followed to its new id and sent to there at once. Any other error on one notice is logged with its
-id and retried the same way a few times only (:data:`MAX_ATTEMPTS`), and the round goes
-on with the next notice (if the database fails around it, the notice is taken again
-when its delivery lease lapses); a token Telegram refuses stops the process.
+supergroup is followed to its new id and sent to there at once. Any other error on one
+notice is logged with its id and retried the same way a few times only
+(:data:`MAX_ATTEMPTS`), and the round goes on with the next notice (if the database
+fails around it, the notice is taken again when its delivery lease lapses); a token
+Telegram refuses stops the process.
 
 A notice of several messages is sent one message at a time, and each accepted one is
 recorded before the next is sent, so a retry or a restart sends only the rest: the one
