@@ -8,10 +8,11 @@ from collections import Counter
 from datetime import datetime, timedelta
 from typing import Any
 
+import pytest
 from sqlmodel import select
 
 from bot.core.clock import ManualClock
-from bot.core.notices import LAST_RETRY
+from bot.core.notices import DELIVERY_WINDOW, LAST_RETRY
 from bot.handlers.telegram.face import SEND_TRIES, TelegramFace
 from bot.storage.tables import OutboxDelivery
 from tests.builders import Cast
@@ -127,3 +128,26 @@ async def test_an_agenda_in_three_messages_resumes_after_the_one_that_went_out(
         assert len(set(parts)) == 3  # none repeated
         assert AGENDA in parts[0]
     assert set(await _statuses(face)) == {"sent"}
+
+
+async def test_a_notice_refused_for_three_days_is_given_up_with_an_error_line(
+    fake: FakeTelegram, face: TelegramFace, people: dict[str, Any], cast: Cast,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    services, clock = face.services, _clock(face)
+    await _rounds_by_hand(face)
+    await _linked(fake, people)
+    await _drain(face)
+    fake.go_down("sendMessage", 502, "Bad Gateway")
+    written = clock.now()
+    await services.bottlenecks.log(actor=cast.maria, text="Registro lento")
+    await face.delivery.run_once()
+    clock.set(written + timedelta(days=2))
+    await face.delivery.run_once()
+    assert (await _statuses(face))["retry"] == 1  # two days on, still to be tried
+    clock.set(written + DELIVERY_WINDOW - timedelta(seconds=1))  # its next try: too late
+    await face.delivery.run_once()
+    assert (await _statuses(face))["failed"] == 1
+    (line,) = [r for r in caplog.records if "given up" in r.getMessage()]
+    assert line.levelname == "ERROR"
+    assert "given up after 3 days of failures (Bad Gateway)" in line.getMessage()
