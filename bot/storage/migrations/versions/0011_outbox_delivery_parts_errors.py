@@ -1,7 +1,7 @@
 """outbox delivery: accepted parts and unexpected errors, for retries that resume
 
-Revision ID: 0009
-Revises: 0008
+Revision ID: 0011_outbox_delivery_parts
+Revises: 0010_monthly_series
 Create Date: 2026-11-23 20:00:00
 """
 
@@ -10,8 +10,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = '0009'
-down_revision: str | None = '0008'
+revision: str = '0011_outbox_delivery_parts'
+down_revision: str | None = '0010_monthly_series'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
