@@ -189,6 +189,7 @@ async def run(settings: Settings, audit_keys: tuple[bytes, ...]) -> int:
         log.error("TELEGRAM_WEBHOOK_SECRET is required in webhook mode.")
         return EXIT_CONFIG
     services = build_services(settings.database_url, audit_keys=audit_keys)
+    services.outbox.lease = timedelta(seconds=settings.outbox_lease_seconds)
     stop = asyncio.Event()
     health = Health(services.clock, on_fatal=stop.set,
                     max_age=timedelta(seconds=settings.health_max_backlog_seconds))

@@ -19,6 +19,9 @@ class Settings(BaseSettings):
     #: How long a claim on an incoming update lasts unless its process renews it (a live
     #: process renews every third of it; a crashed one's chats resume after it).
     inbox_lease_seconds: int = 10
+    #: How long a notice being sent is held by its process; after a crash, the notice
+    #: that was being sent goes out this long after (the others at once).
+    outbox_lease_seconds: int = 300
     #: ``/healthz`` answers 503 when the oldest waiting update or notice, or a loop's
     #: last successful round, is older than this.
     health_max_backlog_seconds: int = 300

@@ -38,7 +38,10 @@ class FakeTelegram:
     messages: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
     blocked_by: set[int] = field(default_factory=set)
     migrated: dict[int, int] = field(default_factory=dict)
-    failures: dict[str, list[Failure]] = field(default_factory=dict)
+    #: Answers queued per method; None answers normally (a failure after some successes).
+    failures: dict[str, list[Failure | None]] = field(default_factory=dict)
+    #: Methods that fail on every call until :meth:`recover` (a platform that is down).
+    outages: dict[str, Failure] = field(default_factory=dict)
     webhook: dict[str, str] = field(default_factory=dict)
     commands: dict[str, list[dict[str, str]]] = field(default_factory=dict)
 
@@ -79,8 +82,8 @@ class FakeTelegram:
         params = await _params(request)
         self.calls.append((method, params))
         queued = self.failures.get(method)
-        if queued:
-            failure = queued.pop(0)
+        failure = queued.pop(0) if queued else self.outages.get(method)
+        if failure is not None:
             return _error(failure.status, failure.description, failure.parameters)
         handler = getattr(self, f"_api_{method}", None)
         if handler is None:
@@ -245,10 +248,20 @@ class FakeTelegram:
             return response.status
 
     def fail_next(self, method: str, status: int, description: str,
-                  parameters: dict[str, Any] | None = None, times: int = 1) -> None:
+                  parameters: dict[str, Any] | None = None, times: int = 1,
+                  after: int = 0) -> None:
+        """The next ``times`` calls of ``method`` fail, once ``after`` calls succeeded."""
         self.failures.setdefault(method, []).extend(
-            [Failure(status, description, parameters)] * times
+            [None] * after + [Failure(status, description, parameters)] * times
         )
+
+    def go_down(self, method: str, status: int, description: str,
+                parameters: dict[str, Any] | None = None) -> None:
+        """Every call of ``method`` fails until :meth:`recover`."""
+        self.outages[method] = Failure(status, description, parameters)
+
+    def recover(self, method: str) -> None:
+        self.outages.pop(method, None)
 
     def sent(self, chat_id: int) -> list[dict[str, Any]]:
         """What the bot sent to a chat, oldest first."""

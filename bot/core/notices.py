@@ -50,13 +50,29 @@ def notify(
     )
 
 
-#: Notices older than this are not delivered any more: news that stale misleads.
+#: Notices older than this are not delivered any more: news that stale misleads. A notice
+#: the platform keeps refusing for a passing reason is retried until then.
 DELIVERY_WINDOW = timedelta(days=3)
-#: A transient failure is retried this many times, then recorded as failed.
+#: An unexpected error (not the platform's answer) is retried this many times, then the
+#: notice is recorded as failed: a notice that always breaks must not loop for days.
 MAX_ATTEMPTS = 8
+#: The wait after the first failed try; it doubles with each failure in a row, up to
+#: :data:`LAST_RETRY`, so a platform that is down is not hammered and one that is back
+#: gets everything within a few minutes.
+FIRST_RETRY = timedelta(seconds=2)
+LAST_RETRY = timedelta(minutes=5)
 FINAL = ("sent", "skipped", "failed")
-#: A delivery being made holds its message this long; then another worker may take it.
+#: A delivery being made holds its message this long; then another worker may take it
+#: (after a crash, the notice being sent then waits this long).
 LEASE = timedelta(minutes=5)
+
+
+def backoff(attempts: int) -> timedelta:
+    """The wait before the next try after ``attempts`` failed tries in a row."""
+    if attempts < 1:
+        return timedelta(0)
+    doubled: timedelta = FIRST_RETRY * 2 ** min(attempts - 1, 20)
+    return min(LAST_RETRY, doubled)
 
 
 @dataclass(frozen=True)
@@ -78,11 +94,34 @@ class Pending:
     source: str
 
 
+@dataclass(frozen=True)
+class Claim:
+    """A notice taken for delivery: how many of its messages the platform already
+    accepted (read under the lease, so it is what the last sender left)."""
+
+    parts: int
+
+
 class Outbox(UseCases):
+    """The faces' side of the outbox: what to deliver, taking it, and what came of it.
+
+    A delivery moves from nothing (or ``retry`` whose time has come) to ``sending`` (a
+    lease of :attr:`lease`), records each accepted part, and ends ``sent``, ``skipped``,
+    ``failed``, or ``retry`` with the time of its next try.
+    """
+
+    lease = LEASE
+
+    def _due(self, now: datetime) -> Any:
+        return (col(OutboxDelivery.status).is_(None)
+                | ((col(OutboxDelivery.status) == "retry") & (col(OutboxDelivery.at) <= now))
+                | ((col(OutboxDelivery.status) == "sending")
+                   & (col(OutboxDelivery.at) < now - self.lease)))
+
     async def pending(self, *, platform: str, limit: int = 100) -> list[Pending]:
-        """The oldest notifications ``platform`` has not finished with, each in its
-        reader's language."""
-        since = self.clock.now() - DELIVERY_WINDOW
+        """The oldest notifications ``platform`` has not finished with and may try now,
+        each in its reader's language."""
+        now = self.clock.now()
         async with self.db.read() as s:
             rows = await s.exec(
                 select(OutboxMessage, Mesa, Member, OutboxDelivery)
@@ -90,11 +129,8 @@ class Outbox(UseCases):
                 .outerjoin(Member, col(Member.id) == OutboxMessage.member_id)
                 .outerjoin(OutboxDelivery, (col(OutboxDelivery.outbox_id) == OutboxMessage.id)
                            & (col(OutboxDelivery.platform) == platform))
-                .where(col(OutboxMessage.created_at) >= since)
-                .where(col(OutboxDelivery.status).is_(None)
-                       | (col(OutboxDelivery.status) == "retry")
-                       | ((col(OutboxDelivery.status) == "sending")
-                          & (col(OutboxDelivery.at) < self.clock.now() - LEASE)))
+                .where(col(OutboxMessage.created_at) >= now - DELIVERY_WINDOW)
+                .where(self._due(now))
                 .order_by(col(OutboxMessage.id))
                 .limit(limit)
             )
@@ -117,8 +153,9 @@ class Outbox(UseCases):
                 for message, mesa, member, delivery in rows
             ]
 
-    async def claim(self, *, platform: str, outbox_id: int) -> bool:
-        """Take a notice for delivery on ``platform``; False if another worker has it.
+    async def claim(self, *, platform: str, outbox_id: int) -> Claim | None:
+        """Take a notice for delivery on ``platform``; None if another worker has it
+        (or its retry is not due yet).
 
         Several workers (or processes) may read the same pending notice; only the one
         that takes the lease sends it, so nobody gets a notice twice.
@@ -130,27 +167,50 @@ class Outbox(UseCases):
             taken = await connection.execute(
                 insert(OutboxDelivery)
                 .values(outbox_id=outbox_id, platform=platform, status="sending", attempts=0,
-                        detail="", at=now)
+                        errors=0, parts=0, detail="", at=now)
                 .on_conflict_do_nothing(index_elements=["outbox_id", "platform"])
             )
             if taken.rowcount == 1:
-                return True
+                return Claim(parts=0)
             retaken = await connection.execute(
                 update(OutboxDelivery)
                 .where(col(OutboxDelivery.outbox_id) == outbox_id)
                 .where(col(OutboxDelivery.platform) == platform)
-                .where((col(OutboxDelivery.status) == "retry")
+                .where(((col(OutboxDelivery.status) == "retry") & (col(OutboxDelivery.at) <= now))
                        | ((col(OutboxDelivery.status) == "sending")
-                          & (col(OutboxDelivery.at) < now - LEASE)))
+                          & (col(OutboxDelivery.at) < now - self.lease)))
                 .values(status="sending", at=now)
+                .returning(col(OutboxDelivery.parts))
             )
-            return bool(retaken.rowcount == 1)
+            parts = retaken.scalar_one_or_none()
+            return None if parts is None else Claim(parts=int(parts))
+
+    async def accepted(self, *, platform: str, outbox_id: int, parts: int) -> None:
+        """Record that the platform accepted the first ``parts`` messages of a notice
+        being sent (and renew its lease), committed before the next part is sent: a
+        retry, or the process taking over after a crash, sends only the rest."""
+        async with self.db.write() as s:
+            connection = await s.connection()
+            await connection.execute(
+                update(OutboxDelivery)
+                .where(col(OutboxDelivery.outbox_id) == outbox_id)
+                .where(col(OutboxDelivery.platform) == platform)
+                .where(col(OutboxDelivery.status) == "sending")
+                .values(parts=parts, at=self.clock.now())
+            )
 
     async def record(
-        self, *, platform: str, outbox_id: int, status: str, detail: str = ""
-    ) -> None:
-        """Record a delivery: ``sent``, ``skipped``, ``failed``, or ``retry`` (a transient
-        failure, retried until :data:`MAX_ATTEMPTS`)."""
+        self, *, platform: str, outbox_id: int, status: str, detail: str = "",
+        wait: timedelta | None = None,
+    ) -> str:
+        """Record a delivery and return the status it ends in.
+
+        ``sent``, ``skipped`` and ``failed`` are final. ``retry`` is a passing failure
+        the platform answered (busy, down, unreachable): tried again after a backoff (at
+        least ``wait``, the platform's own retry-after) until the notice's delivery
+        window ends, then ``failed``. ``error`` is an unexpected one: retried the same
+        way, but only :data:`MAX_ATTEMPTS` times.
+        """
         now = self.clock.now()
         async with self.db.write() as s:
             row = (await s.exec(
@@ -159,10 +219,23 @@ class Outbox(UseCases):
             )).first()
             if row is None:
                 row = OutboxDelivery(outbox_id=outbox_id, platform=platform, status=status,
-                                     attempts=1, detail=detail[:200], at=now)
-            else:
+                                     attempts=0, errors=0, parts=0, at=now)
+            row.status, row.detail, row.at = status, detail[:200], now
+            if status in ("retry", "error"):
                 row.attempts += 1
-                row.status, row.detail, row.at = status, detail[:200], now
-            if row.status == "retry" and row.attempts >= MAX_ATTEMPTS:
-                row.status = "failed"
+                row.status = "retry"
+                if status == "error":
+                    row.errors += 1
+                written = (await s.exec(select(OutboxMessage.created_at)
+                                        .where(OutboxMessage.id == outbox_id))).one()
+                row.at = now + max(backoff(row.attempts), wait or timedelta(0))
+                if row.errors >= MAX_ATTEMPTS:
+                    row.status = "failed"
+                    row.detail = f"{MAX_ATTEMPTS} errors: {detail}"[:200]
+                    row.at = now
+                elif row.at > written + DELIVERY_WINDOW:
+                    row.status = "failed"
+                    row.detail = f"not delivered in {DELIVERY_WINDOW.days} days: {detail}"[:200]
+                    row.at = now
             s.add(row)
+            return row.status

@@ -319,7 +319,13 @@ class SentMessage(SQLModel, table=True):
 
 class OutboxDelivery(SQLModel, table=True):
     """One face's delivery of one outbox message: sent, skipped (the face has no chat
-    for it), or failed for good (blocked, chat gone). Absent means still to do."""
+    for it), failed for good (blocked, chat gone, or not delivered in time), being sent,
+    or waiting to be retried. Absent means still to do.
+
+    ``at`` is when the row next matters: the start of a ``sending`` lease, the earliest
+    next try of a ``retry``, the time a final status was set. ``parts`` counts the
+    messages of the notice the platform has accepted, so a retry sends only the rest.
+    """
 
     __tablename__ = "outbox_delivery"
     __table_args__ = (UniqueConstraint("outbox_id", "platform"),)
@@ -328,7 +334,11 @@ class OutboxDelivery(SQLModel, table=True):
     outbox_id: int = Field(foreign_key="outbox_message.id", index=True)
     platform: str = Field(max_length=12)
     status: str = Field(max_length=10)
+    #: Failed tries of any kind: the backoff doubles with each.
     attempts: int = Field(default=1)
+    #: Failed tries with an unexpected error (not the platform's answer): bounded.
+    errors: int = Field(default=0)
+    parts: int = Field(default=0)
     detail: str = Field(default="", max_length=200)
     at: datetime = Field(sa_type=UTCDateTime)
 

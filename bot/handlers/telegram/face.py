@@ -34,7 +34,7 @@ from bot.handlers.health import Fatal, Health
 from bot.handlers.inbox import DEFAULT_LEASE, InboxRunner
 from bot.handlers.telegram import handlers
 from bot.handlers.telegram.delivery import TelegramDelivery
-from bot.handlers.telegram.limits import Limiter
+from bot.handlers.telegram.limits import Limiter, retry_seconds
 from bot.handlers.telegram.render import Chunk, render
 from bot.i18n import t
 from bot.storage.inbox import Inbox, Incoming
@@ -165,7 +165,7 @@ class TelegramFace:
         try:
             self._offset = await self.poll_once(self._offset)
         except RetryAfter as error:
-            await asyncio.sleep(_seconds(error.retry_after))
+            await asyncio.sleep(retry_seconds(error.retry_after))
         except InvalidToken as error:
             raise Fatal(f"Telegram refused the bot token ({error.message}); "
                         "check TELEGRAM_BOT_TOKEN") from error
@@ -179,19 +179,21 @@ class TelegramFace:
 
     # sending
 
-    async def send(self, chat_id: int, reply: Reply, *, mesa_id: int | None = None
+    async def send(self, chat_id: int, reply: Reply, *, mesa_id: int | None = None,
+                   skip: int = 0, on_part: Callable[[int], Awaitable[None]] | None = None,
                    ) -> list[Message]:
-        """Send a reply, split as needed, within the limits; a 429 waits and retries."""
+        """Send a reply, split as needed, within the limits; a 429 waits and retries.
+
+        A reply goes out as parts, one message each, one at a time. ``skip`` parts the
+        platform already accepted are not sent again, and ``on_part(k)`` is awaited once
+        it has accepted part ``k`` (from 1) and before the next is sent: a notice that
+        fails halfway resumes where it stopped instead of repeating its first parts.
+        """
         sent: list[Message] = []
-        for chunk in render(reply):
-
-            async def send_chunk(c: Chunk = chunk) -> Message:
-                return await self.bot.send_message(
-                    chat_id, c.html, parse_mode=ParseMode.HTML, reply_markup=c.markup,
-                    disable_web_page_preview=True,
-                )
-
-            sent.append(await self.call(chat_id, send_chunk))
+        for k, part in enumerate(self.parts(chat_id, reply)[skip:], start=skip + 1):
+            sent.append(await self.call(chat_id, part))
+            if on_part is not None:
+                await on_part(k)
         if reply.replaces and sent:
             self._steps[(chat_id, sent[-1].message_id)] = None
             while len(self._steps) > STEPS_KEPT:
@@ -204,6 +206,20 @@ class TelegramFace:
                 mesa_id=mesa_id, ref=reply.subject or "",
             )
         return sent
+
+    def parts(self, chat_id: int, reply: Reply) -> list[Callable[[], Awaitable[Message]]]:
+        """The messages a reply is sent as, in order, each a call that sends it."""
+        parts: list[Callable[[], Awaitable[Message]]] = []
+        for chunk in render(reply):
+
+            async def send_chunk(c: Chunk = chunk) -> Message:
+                return await self.bot.send_message(
+                    chat_id, c.html, parse_mode=ParseMode.HTML, reply_markup=c.markup,
+                    disable_web_page_preview=True,
+                )
+
+            parts.append(send_chunk)
+        return parts
 
     async def replace(self, message: MaybeInaccessibleMessage, reply: Reply) -> bool:
         """Show a step of a choice in place of the message its button was on; False if
@@ -230,10 +246,6 @@ class TelegramFace:
                 if attempt == SEND_TRIES:
                     raise
                 log.info("429 for chat %s: waiting %ss", chat_id, error.retry_after)
-                await asyncio.sleep(_seconds(error.retry_after))
+                await asyncio.sleep(retry_seconds(error.retry_after))
         raise AssertionError("unreachable")
 
-
-def _seconds(value: object) -> float:
-    total = getattr(value, "total_seconds", None)
-    return float(total()) if callable(total) else float(value)  # type: ignore[arg-type]

@@ -63,3 +63,9 @@ class Limiter:
             delay = max(self._bucket(chat_id).take(), self._overall.take())
         if delay > 0:
             await asyncio.sleep(delay)
+
+
+def retry_seconds(value: object) -> float:
+    """Telegram's ``retry_after`` in seconds (PTB gives an int or a timedelta)."""
+    total = getattr(value, "total_seconds", None)
+    return float(total()) if callable(total) else float(value)  # type: ignore[arg-type]
