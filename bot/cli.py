@@ -54,7 +54,7 @@ def _parser() -> argparse.ArgumentParser:
     create.add_argument("--timezone", default="America/Lima")
     create.add_argument("--country", default="PE", help="whose holidays are not working days")
     create.add_argument("--language", default="es", choices=["es", "en"])
-    create.add_argument("--cadence", default="weekly", choices=["weekly", "biweekly"])
+    create.add_argument("--cadence", default="weekly", choices=["weekly", "biweekly", "monthly"])
     create.add_argument("--priority-limit", type=int, default=4)
     setting = mesa_sub.add_parser(
         "set", help="change a mesa's schedule, as /ajustes does: ping_hours 48 24, "

@@ -74,7 +74,7 @@ def build_scheduler(services: Services, *, platforms: list[str],
         if health is not None:  # stale when a run is overdue by the health threshold
             health.watch(health_name(job_id), stale_after=interval + health.max_age)
         scheduler.add_job(_reported(job_id, job, health), "interval",
-                          seconds=interval.total_seconds(), id=job_id,
+                          seconds=interval.total_seconds(), id=job_id, name=job_id,
                           replace_existing=True, coalesce=True,
                           next_run_time=datetime.now(UTC))
 
@@ -130,6 +130,7 @@ def build_scheduler(services: Services, *, platforms: list[str],
         health.watch(health_name("publish-audit-heads"),
                      stale_after=timedelta(days=1) + health.max_age)
     scheduler.add_job(_reported("publish-audit-heads", publish_heads, health), "cron",
-                      hour=12, minute=0, id="publish-audit-heads", replace_existing=True,
+                      hour=12, minute=0, id="publish-audit-heads", name="publish-audit-heads",
+                      replace_existing=True,
                       coalesce=True)
     return scheduler

@@ -376,8 +376,8 @@ _SETTINGS = {
     "priorizados": "priority_limit", "cadencia": "cadence", "cadence": "cadence",
     "zona": "timezone", "zona_horaria": "timezone", "timezone": "timezone",
 }
-_CADENCES = {"semanal": "weekly", "quincenal": "biweekly", "weekly": "weekly",
-             "biweekly": "biweekly"}
+_CADENCES = {"semanal": "weekly", "quincenal": "biweekly", "mensual": "monthly",
+             "weekly": "weekly", "biweekly": "biweekly", "monthly": "monthly"}
 
 
 def parse_settings(args: str) -> tuple[str, list[str]] | None:

@@ -228,6 +228,13 @@ class Presenter(AgendaWords, ErrorWords):
             line += " · " + self.t("session.holiday")
         return line
 
+    def _holiday_note(self, reply: Reply, views: list[SessionView]) -> None:
+        """How to move or cancel a scheduled session on a holiday, with its own number
+        (the first of them), so the example typed as it is acts on the right one."""
+        holidays = [v for v in views if v.holiday and v.status == "scheduled"]
+        if holidays:
+            reply.add(self.t("session.holiday_note", number=holidays[0].number), Style.NOTE)
+
     def series_started(self, started: SeriesStarted) -> Reply:
         reply = Reply().add(self.t(
             "session.series_started", every=self.recurrence(started.recurrence),
@@ -238,8 +245,7 @@ class Presenter(AgendaWords, ErrorWords):
         reply.add(self.t("session.series_keeps", count=len(started.sessions)))
         for view in started.sessions:
             reply.add(self.session_line(view), Style.ITEM)
-        if any(v.holiday for v in started.sessions):
-            reply.add(self.t("session.holiday_note"), Style.NOTE)
+        self._holiday_note(reply, started.sessions)
         return reply
 
     def series_ended(self, ended: SeriesEnded) -> Reply:
@@ -254,8 +260,7 @@ class Presenter(AgendaWords, ErrorWords):
     def session_moved(self, view: SessionView, was: datetime) -> Reply:
         reply = Reply().add(self.t("session.moved", number=view.number,
                                    when=self.when(view.starts_at), was=self.when(was)))
-        if view.holiday:
-            reply.add(self.t("session.holiday_note"), Style.NOTE)
+        self._holiday_note(reply, [view])
         return reply
 
     def scheduled(self, view: SessionView) -> Reply:
@@ -270,8 +275,8 @@ class Presenter(AgendaWords, ErrorWords):
             reply.add(self.session_line(view), Style.ITEM)
         if not any(v.status == "scheduled" for v in views):
             reply.add(self.t("session.none"), Style.NOTE)
-        elif any(v.holiday and v.status == "scheduled" for v in views):
-            reply.add(self.t("session.holiday_note"), Style.NOTE)
+        else:
+            self._holiday_note(reply, views)
         return reply
 
     # chats and mesas
@@ -413,17 +418,8 @@ class Presenter(AgendaWords, ErrorWords):
         reply = Reply().add(self.t("settings.title", mesa=schedule.mesa_name), Style.TITLE)
         if changed:
             reply.add(self.t("settings.changed"))
-        hours = ", ".join(str(h) for h in schedule.ping_hours)
-        for key, params in (
-            ("settings.pings", {"hours": hours}),
-            ("settings.agenda", {"hours": schedule.agenda_hours}),
-            ("settings.grace", {"days": schedule.grace_days}),
-            ("settings.day", {"starts": schedule.day_starts, "ends": schedule.day_ends}),
-            ("settings.limit", {"limit": schedule.priority_limit}),
-            ("settings.cadence", {"cadence": self.t(f"cadence.{schedule.cadence}")}),
-            ("settings.timezone", {"timezone": schedule.timezone}),
-        ):
-            reply.add(self.t(key, **params), Style.ITEM)
+        for line in self.setting_lines(schedule).values():
+            reply.add(line, Style.ITEM)
         return reply.add(self.t("settings.how"), Style.NOTE)
 
     def already_done(self, refs: list[str]) -> Reply:

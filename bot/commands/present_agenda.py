@@ -9,6 +9,7 @@ from bot.commands.reply import Button, Reply, Style
 from bot.commands.voice import Voice, clip
 from bot.core.agenda_delivery import agenda_from_params
 from bot.core.enums import ActionStatus
+from bot.core.mesa_settings import Schedule
 from bot.core.views import (
     Agenda,
     Recurrence,
@@ -292,6 +293,11 @@ class AgendaWords(Voice):
             ])
         if kind == "action_assigned":
             p["who"] = params.get("owner") or params.get("entity") or "—"
+        if kind == "settings_changed" and "schedule" in params:
+            data = dict(params["schedule"])
+            data["ping_hours"] = tuple(data["ping_hours"])
+            p["value"] = self.setting_lines(Schedule(**data)).get(params["setting"], p["value"])
+            kind = "settings_changed_by" if params.get("by") else "settings_changed_words"
         if kind in ("series_started", "series_ended"):
             hour, minute = str(params["at"]).split(":")
             p["every"] = self.recurrence(Recurrence(

@@ -45,7 +45,12 @@ class ErrorWords(Voice):
         elif isinstance(error, errors.NotPrioritizable):
             p["reason"] = self.t(f"excluded.{p['reason']}")
         elif isinstance(error, errors.BadValue):
-            p["allowed"] = ", ".join(str(a) for a in p.get("allowed", []))
+            if p.get("field") == "day_hours":
+                return self.error("bad_day_hours", **p)
+            allowed = [str(a) for a in p.get("allowed", [])]
+            if p.get("field") == "cadence":  # the words people type, not stored values
+                allowed = [self.t(f"cadence_word.{a}") for a in allowed]
+            p["allowed"] = ", ".join(allowed)
         elif isinstance(error, errors.ChooseMesa):
             choices = p["choices"]
             p["choices"] = ", ".join(f"{slug} ({name})" for slug, name in choices)

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from bot.commands.reply import Reply, Style, paginate
 from bot.core.enums import ActionStatus
+from bot.core.mesa_settings import Schedule
 from bot.core.views import (
     ActionView,
     BottleneckView,
@@ -111,3 +112,18 @@ class Voice:
     def page(self, reply: Reply, page: int, command: str) -> Reply:
         return paginate(reply, page, command, previous=self.t("page.previous"),
                         following=self.t("page.next"))
+
+    def setting_lines(self, schedule: Schedule) -> dict[str, str]:
+        """Each setting in words, by the name ``mesabot mesa set`` knows it by."""
+        hours = ", ".join(str(h) for h in schedule.ping_hours)
+        return {field: self.t(key, **params) for field, key, params in (
+            ("ping_hours", "settings.pings", {"hours": hours}),
+            ("agenda_hours", "settings.agenda", {"hours": schedule.agenda_hours}),
+            ("grace_days", "settings.grace", {"days": schedule.grace_days}),
+            ("day_hours", "settings.day", {"starts": schedule.day_starts,
+                                           "ends": schedule.day_ends}),
+            ("priority_limit", "settings.limit", {"limit": schedule.priority_limit}),
+            ("cadence", "settings.cadence",
+             {"cadence": self.t(f"cadence.{schedule.cadence}")}),
+            ("timezone", "settings.timezone", {"timezone": schedule.timezone}),
+        )}

@@ -21,10 +21,13 @@ class MesaKind(StrEnum):
 class Cadence(StrEnum):
     WEEKLY = "weekly"
     BIWEEKLY = "biweekly"
+    MONTHLY = "monthly"
 
     @property
     def days(self) -> int:
-        return 7 if self is Cadence.WEEKLY else 14
+        """The days between sessions; a month counts as 30 (the first Thursday of each
+        month is 28 or 35 days after the last, and a lapse is twice this)."""
+        return {Cadence.WEEKLY: 7, Cadence.BIWEEKLY: 14, Cadence.MONTHLY: 30}[self]
 
 
 class OwnerClass(StrEnum):

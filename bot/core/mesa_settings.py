@@ -8,6 +8,7 @@ line (``mesabot mesa set``); every change is an audit event and the team is told
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -21,7 +22,7 @@ from bot.core.enums import Audience, Cadence
 from bot.core.errors import BadValue, UnknownMesa
 from bot.core.notices import notify
 from bot.core.permissions import Op
-from bot.storage.tables import Mesa
+from bot.storage.tables import Member, Mesa
 
 FIELDS = ("ping_hours", "agenda_hours", "grace_days", "day_starts", "day_ends",
           "priority_limit", "cadence", "timezone")
@@ -135,6 +136,11 @@ class MesaSettings(UseCases):
         assert mesa.id is not None
         await audit.record(s, at=now, mesa_id=mesa.id, actor_id=actor_id, kind="mesa.settings",
                            subject=mesa.slug, source=source, before=before, after=after)
+        by = (await s.exec(select(Member.name).where(Member.id == actor_id))).first() \
+            if actor_id is not None else None
+        schedule = schedule_of(mesa)
         notify(s, at=now, source=source, mesa_id=mesa.id, audience=Audience.TEAM,
-               kind="settings_changed", params={"setting": field, "value": " ".join(values)})
-        return schedule_of(mesa)
+               kind="settings_changed",
+               params={"setting": field, "value": " ".join(values), "by": by,
+                       "schedule": dataclasses.asdict(schedule)})
+        return schedule

@@ -312,3 +312,24 @@ async def test_ajustes_shows_and_changes_the_mesas_schedule(
     assert "no es válido" in bad
     unknown = await say(console, "rosa", "/ajustes colores azul")
     assert "Uso: /ajustes" in unknown
+
+
+async def test_settings_speak_the_coordinators_words_and_the_team_hears_who_changed_what(
+    console: Console,
+) -> None:
+    """A monthly mesa says so (its lapse is then two months, not two weeks); what the
+    team reads names who changed the setting and its new value in words, never the
+    stored names (``day_hours``, ``biweekly``)."""
+    changed = await say(console, "rosa", "/ajustes cadencia mensual")
+    assert "Cadencia de sesiones: mensuales" in changed
+    notices = "\n".join(await console.deliver())
+    assert "Rosa Díaz cambió un ajuste de la mesa. Cadencia de sesiones: mensuales" in notices
+    assert "monthly" not in notices
+    await say(console, "rosa", "/ajustes horario 8 18")
+    notices = "\n".join(await console.deliver())
+    assert "El bot escribe a las personas entre las 8:00 y las 18:00" in notices
+    assert "day_hours" not in notices
+    bad = await say(console, "rosa", "/ajustes cadencia anual")
+    assert "Opciones: semanal, quincenal, mensual." in bad
+    backwards = await say(console, "rosa", "/ajustes horario 20 6")
+    assert "la primera antes; por ejemplo /ajustes horario 7 21" in backwards

@@ -72,6 +72,10 @@ async def test_a_series_in_english_and_a_holiday_marked(
            "public holiday" in started
     assert "Sessions on a public holiday are kept" in started
     assert "· public holiday" in await say(console, "tom", "/session")
+    # the example names the holiday's own session, so typing it acts on that one
+    holiday = started.split("Tuesday 8 December")[0].rsplit("Session ", 1)[1].split(" ")[0]
+    assert f"cancel them (/session {holiday} cancelled)" in started
+    assert holiday != "3"  # the number the example used to name, whatever the holiday
 
 
 
