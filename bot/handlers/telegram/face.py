@@ -19,14 +19,14 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any, TypeVar
 
-from telegram import Bot, BotCommand, MaybeInaccessibleMessage, Message, Update
+from telegram import Bot, BotCommand, InputFile, MaybeInaccessibleMessage, Message, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Conflict, InvalidToken, NetworkError, RetryAfter
 from telegram.ext import Application, ApplicationBuilder
 from telegram.request import BaseRequest
 
 from bot.commands.dispatch import Dispatcher
-from bot.commands.reply import Reply
+from bot.commands.reply import Attachment, Reply
 from bot.commands.words import COMMANDS
 from bot.core.clock import Clock
 from bot.core.services import Services
@@ -203,7 +203,20 @@ class TelegramFace:
                 platform=PLATFORM, chat_id=str(chat_id), message_id=str(sent[-1].message_id),
                 mesa_id=mesa_id, ref=reply.subject or "",
             )
+        for attachment in reply.attachments:  # after the text, one message each
+            sent.append(await self.call(chat_id, self.document(chat_id, attachment)))
         return sent
+
+    def document(self, chat_id: int, attachment: Attachment
+                 ) -> Callable[[], Awaitable[Message]]:
+        """A file of a reply, as a call that sends it as a Telegram document."""
+
+        async def send_document() -> Message:
+            document = InputFile(attachment.content, filename=attachment.filename)
+            document.mimetype = attachment.mime_type  # not guessed from the name
+            return await self.bot.send_document(chat_id, document)
+
+        return send_document
 
     async def replace(self, message: MaybeInaccessibleMessage, reply: Reply) -> bool:
         """Show a step of a choice in place of the message its button was on; False if
