@@ -9,8 +9,10 @@ scheduled session, it is stored with the session as it was compiled.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import types
 import typing
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -201,25 +203,33 @@ def agenda_from_params(data: dict[str, Any]) -> Agenda:
 def _decode(kind: Any, value: Any) -> Any:
     """``value`` (as :func:`bot.core.audit.jsonable` wrote it) as an instance of ``kind``:
     dataclasses, lists, optionals, dates and times, by their type hints."""
-    if value is None:
-        return None
+    return _decoder(kind)(value)
+
+
+@functools.cache
+def _decoder(kind: Any) -> Callable[[Any], Any]:
+    """How to decode a value of ``kind``, worked out once per type: the whole agenda of
+    a big mesa has thousands of items, and reading type hints for each took seconds."""
     origin = typing.get_origin(kind)
     if origin in (typing.Union, types.UnionType):
-        return _decode(next(a for a in typing.get_args(kind) if a is not type(None)), value)
+        inner = _decoder(next(a for a in typing.get_args(kind) if a is not type(None)))
+        return lambda v: None if v is None else inner(v)
     if origin is list:
-        return [_decode(typing.get_args(kind)[0], v) for v in value]
+        item = _decoder(typing.get_args(kind)[0])
+        return lambda v: None if v is None else [item(x) for x in v]
     if origin is dict:
-        values = typing.get_args(kind)[1]
-        return {k: _decode(values, v) for k, v in value.items()}
+        entry = _decoder(typing.get_args(kind)[1])
+        return lambda v: None if v is None else {k: entry(x) for k, x in v.items()}
     if dataclasses.is_dataclass(kind) and isinstance(kind, type):
         hints = typing.get_type_hints(kind)
-        return kind(**{f.name: _decode(hints[f.name], value[f.name])
-                       for f in dataclasses.fields(kind) if f.name in value})
+        fields = [(f.name, _decoder(hints[f.name])) for f in dataclasses.fields(kind)]
+        return lambda v: None if v is None else kind(
+            **{name: decode(v[name]) for name, decode in fields if name in v})
     if kind is datetime:
-        return datetime.fromisoformat(value)
+        return lambda v: None if v is None else datetime.fromisoformat(v)
     if kind is date:
-        return date.fromisoformat(value)
-    return value
+        return lambda v: None if v is None else date.fromisoformat(v)
+    return lambda v: v
 
 
 def as_sent(session: MesaSession) -> Agenda | None:
