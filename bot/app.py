@@ -3,18 +3,27 @@ nothing is built at import time."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import os
+import signal
 import sys
 from datetime import timedelta
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from bot.core.audit import new_key, parse_keys
 from bot.core.clock import Clock, SystemClock
 from bot.core.services import Services
 from bot.settings import Settings
 from bot.storage.database import Database
+
+if TYPE_CHECKING:
+    from aiohttp import web
+
+    from bot.handlers.health import Health
+    from scheduler.leadership import Leadership
 
 
 class RedactingFormatter(logging.Formatter):
@@ -58,8 +67,9 @@ class AuditKeyMissing(Exception):
     """No audit key is configured and none may be created here."""
 
 
-#: ``mesabot run`` exit codes: a setting is missing, or an error no retry can fix (a
-#: token Telegram refuses, another process polling the same token) stopped the process.
+#: ``mesabot run`` and ``mesabot scheduler`` exit codes: a setting is missing (or a second
+#: scheduler on one SQLite database), or an error no retry can fix (a token Telegram
+#: refuses, another process polling the same token) stopped the process.
 EXIT_CONFIG = 2
 EXIT_FATAL = 3
 
@@ -129,20 +139,45 @@ def build_services(
 
 
 
-async def run(settings: Settings, audit_keys: tuple[bytes, ...]) -> int:
-    """``mesabot run``: every configured face, the scheduler and the HTTP listener
-    (``/healthz`` always, ``/telegram`` in webhook mode) on one loop, until a signal or
-    an error no retry can fix; stopped in reverse order."""
-    import asyncio
-    import signal
+def _scheduler(services: Services, health: Health) -> Leadership:
+    """The scheduler's jobs, run in this process only while it leads on the database."""
+    from scheduler.jobs import build_scheduler
+    from scheduler.leadership import Leadership, lock_for
 
+    return Leadership(lock_for(services.db),
+                      lambda: build_scheduler(services, platforms=["telegram"], health=health),
+                      health=health)
+
+
+async def _listen(routes: list[web.RouteDef], port: int) -> web.AppRunner:
+    """The HTTP listener: ``/healthz`` always, and the webhook when there is one."""
     from aiohttp import web
+
+    app = web.Application()
+    app.add_routes(routes)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, "0.0.0.0", port).start()
+    return runner
+
+
+def _stop_on_signals(stop: asyncio.Event) -> None:
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+
+
+async def run(settings: Settings, audit_keys: tuple[bytes, ...]) -> int:
+    """``mesabot run``: every configured face, the scheduler (when this process leads,
+    see :mod:`scheduler.leadership`) and the HTTP listener (``/healthz`` always,
+    ``/telegram`` in webhook mode) on one loop, until a signal or an error no retry can
+    fix; stopped in reverse order."""
     from telegram.error import InvalidToken
 
     from bot.handlers.health import Health
     from bot.handlers.telegram import webhook
     from bot.handlers.telegram.face import TelegramFace
-    from scheduler.jobs import build_scheduler
+    from scheduler.leadership import Role
 
     log = logging.getLogger("mesabot")
     if settings.telegram_bot_token is None:
@@ -163,25 +198,25 @@ async def run(settings: Settings, audit_keys: tuple[bytes, ...]) -> int:
         lease=timedelta(seconds=settings.inbox_lease_seconds), health=health,
     )
     web_runner: web.AppRunner | None = None
-    scheduler = build_scheduler(services, platforms=["telegram"], health=health)
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
+    leadership = _scheduler(services, health)
+    watch: asyncio.Task[None] | None = None
+    _stop_on_signals(stop)
     try:
+        if await leadership.begin() is not Role.REFUSED:
+            watch = health.start("scheduler.leadership", leadership.round)
+        else:
+            log.warning("This process runs its face without the scheduler; the process "
+                        "that holds the lock sends the pings, agendas and digests.")
         await telegram.start(poll=not use_webhook)
-        app = web.Application()
-        app.add_routes(health.routes())
+        routes = health.routes()
         if use_webhook and secret is not None:
-            app.add_routes(webhook.routes(telegram, secret.get_secret_value()))
-        web_runner = web.AppRunner(app)
-        await web_runner.setup()
-        await web.TCPSite(web_runner, "0.0.0.0", settings.http_port).start()
+            routes += webhook.routes(telegram, secret.get_secret_value())
+        web_runner = await _listen(routes, settings.http_port)
         if use_webhook and secret is not None:
             await telegram.bot.set_webhook(
                 url=f"{settings.telegram_webhook_url}", secret_token=secret.get_secret_value(),
                 allowed_updates=["message", "callback_query"],
             )
-        scheduler.start()
         log.info("Mesa bot running (Telegram, %s; health on :%s/healthz)",
                  "webhook" if use_webhook else "polling", settings.http_port)
         await stop.wait()
@@ -190,10 +225,51 @@ async def run(settings: Settings, audit_keys: tuple[bytes, ...]) -> int:
                      error.message)
         return EXIT_FATAL
     finally:
-        if scheduler.running:
-            scheduler.shutdown(wait=False)
+        if watch is not None:
+            watch.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await watch
+        await leadership.end()
         if web_runner is not None:
             await web_runner.cleanup()
         await telegram.stop()
+        await services.db.dispose()
+    return EXIT_FATAL if health.fatal is not None else 0
+
+
+async def run_scheduler(settings: Settings, audit_keys: tuple[bytes, ...]) -> int:
+    """``mesabot scheduler``: the scheduler's jobs and ``/healthz``, no face. For a
+    deployment of several bot processes: the faces of the ``mesabot run`` processes
+    deliver what the jobs queue. On SQLite, a second scheduler is a mistake: it exits
+    with :data:`EXIT_CONFIG`."""
+    from bot.handlers.health import Health
+    from scheduler.leadership import Role
+
+    log = logging.getLogger("mesabot")
+    services = build_services(settings.database_url, audit_keys=audit_keys)
+    stop = asyncio.Event()
+    health = Health(services.clock, on_fatal=stop.set,
+                    max_age=timedelta(seconds=settings.health_max_backlog_seconds))
+    leadership = _scheduler(services, health)
+    web_runner: web.AppRunner | None = None
+    watch: asyncio.Task[None] | None = None
+    _stop_on_signals(stop)
+    try:
+        if await leadership.begin() is Role.REFUSED:
+            log.error("Stopping: another process runs the scheduler on this SQLite "
+                      "database (see above).")
+            return EXIT_CONFIG
+        watch = health.start("scheduler.leadership", leadership.round)
+        web_runner = await _listen(health.routes(), settings.http_port)
+        log.info("Mesa bot scheduler running (health on :%s/healthz)", settings.http_port)
+        await stop.wait()
+    finally:
+        if watch is not None:
+            watch.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await watch
+        await leadership.end()
+        if web_runner is not None:
+            await web_runner.cleanup()
         await services.db.dispose()
     return EXIT_FATAL if health.fatal is not None else 0

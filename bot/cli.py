@@ -29,6 +29,8 @@ def _parser() -> argparse.ArgumentParser:
                       help="where to write the agenda's documents (default: a new folder "
                            "under the system's temporary directory, printed at the end)")
     sub.add_parser("run", help="run every configured face (Telegram) and the scheduler")
+    sub.add_parser("scheduler", help="run only the scheduler (no face), for deployments "
+                   "of several bot processes; one process leads per database")
 
     console = sub.add_parser("console", help="talk to the bot from a terminal")
     console.add_argument("--as", dest="handle", required=True, help="the member's handle")
@@ -217,6 +219,10 @@ async def _run(args: argparse.Namespace, settings: Settings, keys: tuple[bytes, 
         from bot.app import run
 
         return await run(settings, keys)
+    if args.command == "scheduler":
+        from bot.app import run_scheduler
+
+        return await run_scheduler(settings, keys)
     if args.command == "demo":
         from bot.demo import play
 

@@ -127,12 +127,13 @@ async def link_ministers(services: Services) -> None:
 async def ticks(services: Services) -> int:
     """Every tick the scheduler's jobs run (``scheduler/jobs.py``), in the same calls:
     recurring sessions topped up, pings, the agenda, the ministers' digest, the weekly
-    summary and the cadence watch."""
+    summary, the cadence watch and the nudges for what stalls."""
     await services.series.top_up()
     queued = await services.reminders.tick()
     queued += await services.agenda_delivery.tick()
     queued += await services.escalations.tick()
     queued += await services.cadence.tick()
+    queued += await services.nudges.tick()
     return queued
 
 

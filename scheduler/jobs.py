@@ -4,13 +4,16 @@ restart never duplicates a job; durable state lives in the database, not here.
 Every job runs through :func:`_reported`: an error is logged with the job's id (the job
 runs again at its next time) and each run reports to the health registry, so
 ``/healthz`` shows a job that keeps failing or stopped running.
+
+Which process runs these jobs (one per database) is decided in
+:mod:`scheduler.leadership`; this module only says what the jobs are.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
@@ -37,6 +40,11 @@ async def publish_audit_heads(services: Services) -> None:
         audit_log.info("audit head %s", head.line())
 
 
+def health_name(job_id: str) -> str:
+    """The name a job's heartbeat has in ``/healthz``."""
+    return f"job.{job_id}"
+
+
 def _reported(job_id: str, job: Job, health: Health | None) -> Job:
     async def run() -> None:
         try:
@@ -44,10 +52,10 @@ def _reported(job_id: str, job: Job, health: Health | None) -> Job:
         except Exception as error:
             log.exception("job %s failed; it runs again at its next time", job_id)
             if health is not None:
-                health.failed(f"job.{job_id}", error)
+                health.failed(health_name(job_id), error)
         else:
             if health is not None:
-                health.ok(f"job.{job_id}")
+                health.ok(health_name(job_id))
 
     return run
 
@@ -57,11 +65,18 @@ def build_scheduler(services: Services, *, platforms: list[str],
     scheduler = AsyncIOScheduler(timezone="UTC")
 
     def every(job_id: str, job: Job, interval: timedelta) -> None:
+        """An interval job whose first run is as soon as the scheduler starts: a process
+        that starts, or takes over from a leader that died, catches up at once instead
+        of an interval later. ``coalesce`` folds runs missed while the loop was busy
+        into one; ``misfire_grace_time`` stays APScheduler's default (1 s), since a run
+        it skips loses nothing: each run reads what is due from the database, and the
+        next one queues it (marked late when it is)."""
         if health is not None:  # stale when a run is overdue by the health threshold
-            health.watch(f"job.{job_id}", stale_after=interval + health.max_age)
+            health.watch(health_name(job_id), stale_after=interval + health.max_age)
         scheduler.add_job(_reported(job_id, job, health), "interval",
                           seconds=interval.total_seconds(), id=job_id,
-                          replace_existing=True, coalesce=True)
+                          replace_existing=True, coalesce=True,
+                          next_run_time=datetime.now(UTC))
 
     async def purge_inboxes() -> None:
         """Forget processed updates after a while (Telegram reuses ids after a week), and
@@ -98,15 +113,22 @@ def build_scheduler(services: Services, *, platforms: list[str],
         whether a mesa's working morning has come; unique keys make each go once."""
         await services.cadence.tick()
 
+    async def queue_nudges() -> None:
+        """Nudges for what stalls: each minute the core looks for actions left without
+        an owner or a date; each goes to a person once per session."""
+        await services.nudges.tick()
+
     every("purge-inboxes", purge_inboxes, timedelta(hours=6))
     every("session-series", top_up_series, timedelta(hours=1))
     every("session-pings", queue_pings, timedelta(minutes=1))
     every("session-agendas", queue_agendas, timedelta(minutes=1))
     every("escalation-digest", queue_digests, timedelta(minutes=1))
     every("cadence-watch", watch_cadence, timedelta(minutes=1))
+    every("stall-nudges", queue_nudges, timedelta(minutes=1))
     # 12:00 UTC: morning in the Americas, when the team reads its chat.
     if health is not None:
-        health.watch("job.publish-audit-heads", stale_after=timedelta(days=1) + health.max_age)
+        health.watch(health_name("publish-audit-heads"),
+                     stale_after=timedelta(days=1) + health.max_age)
     scheduler.add_job(_reported("publish-audit-heads", publish_heads, health), "cron",
                       hour=12, minute=0, id="publish-audit-heads", replace_existing=True,
                       coalesce=True)

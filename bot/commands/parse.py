@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 
 from bot.core.context import MAX_NUMBER
+from bot.core.dates import is_monthly
 from bot.core.enums import BlockedReason, OwnerClass, RequestKind, RootCause
 from bot.core.errors import BadTriage, SessionNotFound
 from bot.core.text import fold
@@ -272,6 +273,8 @@ def parse_session(args: str) -> SessionCommand:
     folded = " ".join(fold(rest).split())
     if folded in _END_SERIES:
         return SessionCommand("end_series", high_level=high_level)
+    if is_monthly(folded):  # "primer jueves del mes 9:00", read (or refused) by the core
+        return SessionCommand("series", when=folded, high_level=high_level)
     if series := _SERIES.match(folded):
         every_weeks = 2 if any(series.groups()) else 1
         return SessionCommand("series", when=folded[series.end():], high_level=high_level,

@@ -219,7 +219,8 @@ class Presenter(AgendaWords, ErrorWords):
     # sessions and agenda
 
     def session_line(self, view: SessionView) -> str:
-        line = self.t("session.line", number=view.number, when=self.when(view.starts_at),
+        line = self.t("session.line", kind=label(self.lang, "session_kind", view.kind),
+                      number=view.number, when=self.when(view.starts_at),
                       status=label(self.lang, "session_status", view.status))
         if view.series is not None:
             line += " · " + self.t("session.in_series", every=self.recurrence(view.series))

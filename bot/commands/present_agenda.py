@@ -16,6 +16,9 @@ from bot.core.views import (
 )
 from bot.i18n import label, short_date
 
+#: Items a nudge lists by name in each of its sections; the rest are counted.
+NUDGE_LIST = 10
+
 
 class AgendaWords(AgendaDocuments):
     def agenda(self, agenda: Agenda) -> Reply:
@@ -146,6 +149,35 @@ class AgendaWords(AgendaDocuments):
             reply.add(self.t("ping.late"), Style.NOTE)
         return reply
 
+    def stall_nudge(self, params: dict[str, Any]) -> Reply:
+        """What waits on the reader: proposals nobody took (to a coordinator), their
+        own claims without a date, their entity's; a date's buttons for the claims."""
+        reply = Reply().add(self.t("nudge.title", mesa=params["mesa"], days=params["days"]))
+        refs = []
+        for section in ("unclaimed", "mine", "entity"):
+            items = params.get(section) or []
+            if not items:
+                continue
+            heading = self.t(f"nudge.{section}", entity=items[0]["entity"] or "—")
+            reply.add(heading, Style.HEADING)
+            for item in items[:NUDGE_LIST]:
+                # whom it waits on: the entity it was assigned to, or the official's
+                # colleague who took it; the reader's own claims need no name
+                who = {"unclaimed": item["entity"], "entity": item["owner"]}.get(section)
+                words = dict(ref=item["ref"], text=clip(item["text"]), days=item["days"])
+                reply.add(self.t("nudge.item_for", who=who, **words) if who
+                          else self.t("nudge.item", **words), Style.ITEM)
+                refs.append(item["ref"])
+                if section != "unclaimed":
+                    reply.buttons.append(Button(self.t("button.confirm_ref", ref=item["ref"]),
+                                                f"/confirm {item['ref']}"))
+            self._more(reply, max(0, len(items) - NUDGE_LIST))
+            reply.add(self.t(f"nudge.{section}_how", ref=items[0]["ref"]), Style.NOTE)
+        if len(refs) == 1:
+            reply.subject = refs[0]
+        key = "nudge.once_session" if params.get("session") else "nudge.once_week"
+        return reply.add(self.t(key), Style.NOTE)
+
     def escalation_digest(self, params: dict[str, Any]) -> Reply:
         """The ministers' daily digest: per owning entity, what is stuck, since when, who
         owns it, how its date slipped, what decision it needs; three buttons an item."""
@@ -252,6 +284,8 @@ class AgendaWords(AgendaDocuments):
             return self.cadence_lapse(params)
         if kind == "weekly_summary":
             return self.weekly_summary(params)
+        if kind == "stall_nudge":
+            return self.stall_nudge(params)
         p = {k: ("—" if v is None else v) for k, v in params.items()}
         if isinstance(params.get("due_on"), str):
             p["due"] = self.day(date.fromisoformat(params["due_on"]))
@@ -283,8 +317,11 @@ class AgendaWords(AgendaDocuments):
             hour, minute = str(params["at"]).split(":")
             p["every"] = self.recurrence(Recurrence(
                 weekday=int(params["weekday"]), at=time(int(hour), int(minute)),
-                every_weeks=int(params["every_weeks"])))
+                every_weeks=int(params["every_weeks"]),
+                week_of_month=params.get("week_of_month")))
             p["cancelled"] = ", ".join(str(n) for n in params.get("cancelled", [])) or "—"
+            if params.get("kind") == "high_level":
+                kind = f"{kind}_high_level"
         if kind == "session_moved":
             p["was"] = self.when(datetime.fromisoformat(params["was"]))
         if kind == "audit_head":  # 1.284 in Spanish, 1,284 in English

@@ -48,10 +48,14 @@ class Voice:
         return long_datetime(self.lang, moment.astimezone(self.tz))
 
     def recurrence(self, rule: Recurrence) -> str:
-        """"cada viernes a las 10:00", "every other Friday at 10:00"."""
+        """"cada viernes a las 10:00", "every other Friday at 10:00", "el primer jueves
+        de cada mes a las 09:00"."""
+        weekday, at = self.t(f"weekday.{rule.weekday}"), rule.at.strftime("%H:%M")
+        if rule.week_of_month is not None:
+            return self.t("series.monthly", week=self.t(f"series.week.{rule.week_of_month}"),
+                          weekday=weekday, time=at)
         key = "series.weekly" if rule.every_weeks == 1 else "series.biweekly"
-        return self.t(key, weekday=self.t(f"weekday.{rule.weekday}"),
-                      time=rule.at.strftime("%H:%M"))
+        return self.t(key, weekday=weekday, time=at)
 
     def stamp(self, moment: datetime) -> str:
         return short_datetime(self.lang, moment.astimezone(self.tz))

@@ -128,6 +128,13 @@ class SeriesDayUnreadable(DomainError):
     code = "series_day"
 
 
+class SeriesMonthUnreadable(DomainError):
+    """A monthly series needs the week of the month, a weekday and a time ("primer
+    jueves del mes 9:00"); a fifth week is refused, as most months have none."""
+
+    code = "series_month"
+
+
 class UnknownEntity(DomainError):
     code = "unknown_entity"
 

@@ -1,13 +1,16 @@
-"""Sessions that recur: "/sesion cada viernes 10:00" and the sessions it keeps scheduled.
+"""Sessions that recur: "/sesion cada viernes 10:00", "/sesion primer jueves del mes
+9:00", and the sessions they keep scheduled.
 
-A series is a rule (weekday, local time, every one or two weeks) kept in the database.
+A series is a rule (weekday, local time, every one or two weeks; or the first to fourth
+or last such weekday of each month) kept in the database.
 It keeps the next ``KEEP_AHEAD`` occurrences scheduled as ordinary sessions, each tied to
 its slot (the day the rule gave it). The slot stays taken when its session is moved or
 cancelled, so changing one occurrence never changes the others and the series never
 puts a cancelled day back. When the series is created the first occurrences are
 generated at once; then the scheduler calls :meth:`Series.top_up`, which generates
-whatever the passing weeks have made due. Generation happens under the mesa's lock and
-the slot is unique, so a restart or a second process never schedules a day twice.
+whatever the passing weeks (or months) have made due. Generation happens under the
+mesa's lock and the slot is unique, so a restart or a second process never schedules a
+day twice.
 
 A new series of the same kind replaces the running one, and "fin de serie" ends it: in
 both cases the old series' future sessions still scheduled are cancelled (a session it
@@ -27,9 +30,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core import audit
 from bot.core.context import Actor, UseCases, load_acting, lock_mesa
-from bot.core.dates import parse_weekday_time
+from bot.core.dates import is_monthly, nth_weekday, parse_monthly_time, parse_weekday_time
 from bot.core.enums import Audience, SessionKind, SessionStatus
-from bot.core.errors import SeriesNone
+from bot.core.errors import SeriesMonthUnreadable, SeriesNone
 from bot.core.notices import notify
 from bot.core.permissions import Op
 from bot.core.sessions import listed_views, recurrence
@@ -70,6 +73,41 @@ def first_slot(weekday: int, at: time, now: datetime, tz: ZoneInfo) -> date:
     return day
 
 
+def first_monthly_slot(
+    week: int, weekday: int, at: time, now: datetime, tz: ZoneInfo
+) -> date:
+    """The first ``week``-th ``weekday`` of a month whose time ``at`` is still to come."""
+    today = now.astimezone(tz).date()
+    day = nth_weekday(today.year, today.month, weekday, week)
+    if datetime.combine(day, at, tzinfo=tz) <= now:
+        day = _next_month(day, week=week, weekday=weekday)
+    return day
+
+
+def _next_month(day: date, *, week: int, weekday: int) -> date:
+    """The same ``week``-th ``weekday`` in the month after ``day``'s."""
+    year, month = divmod(day.year * 12 + day.month, 12)
+    return nth_weekday(year, month + 1, weekday, week)
+
+
+def _slots(series: SessionSeries, now: datetime, tz: ZoneInfo) -> list[date]:
+    """The series' next ``KEEP_AHEAD`` days whose time is still to come, counted from
+    its anchor: weeks apart, or the same weekday of the month, month after month."""
+    day = series.anchor_on
+    week = series.week_of_month
+    if week is None:
+        step = timedelta(weeks=series.every_weeks)
+        while _slot_start(series, day, tz) <= now:
+            day += step
+        return [day + step * n for n in range(KEEP_AHEAD)]
+    while _slot_start(series, day, tz) <= now:
+        day = _next_month(day, week=week, weekday=series.weekday)
+    days = [day]
+    while len(days) < KEEP_AHEAD:
+        days.append(_next_month(days[-1], week=week, weekday=series.weekday))
+    return days
+
+
 async def _active(session: AsyncSession, mesa_id: int, kind: str) -> SessionSeries | None:
     return (await session.exec(
         select(SessionSeries)
@@ -89,12 +127,8 @@ async def _generate(
     taken = set((await s.exec(
         select(col(SeriesOccurrence.slot_on)).where(SeriesOccurrence.series_id == series.id)
     )).all())
-    step = timedelta(weeks=series.every_weeks)
-    day = series.anchor_on
-    while _slot_start(series, day, tz) <= now:
-        day += step
     created: list[MesaSession] = []
-    for _ in range(KEEP_AHEAD):
+    for day in _slots(series, now, tz):
         if day not in taken:
             starts_at = _slot_start(series, day, tz)
             row = MesaSession(mesa_id=mesa.id, number=mesa.next_session_no,
@@ -110,7 +144,6 @@ async def _generate(
                 after={"starts_at": starts_at, "kind": series.kind, "series": series.id},
             )
             created.append(row)
-        day += step
     return created
 
 
@@ -157,19 +190,28 @@ class Series(UseCases):
         self, *, actor: Actor, when: str, every_weeks: int = 1,
         kind: SessionKind = SessionKind.REGULAR, source: str = "",
     ) -> SeriesStarted:
-        """Start a series ("viernes 10:00", every one or two weeks), replacing the
-        running series of the same kind, and schedule its first occurrences."""
+        """Start a series ("viernes 10:00", every one or two weeks; or "primer jueves
+        del mes 9:00"), replacing the running series of the same kind, and schedule its
+        first occurrences."""
         now = self.clock.now()
         async with self.db.write() as s:
             acting = await load_acting(s, actor, Op.SCHEDULE_SESSION)
-            weekday, at = parse_weekday_time(when)
+            week: int | None = None
+            if is_monthly(when):
+                if every_weeks != 1:  # "cada dos semanas el primer jueves del mes"
+                    raise SeriesMonthUnreadable(text=when)
+                week, weekday, at = parse_monthly_time(when)
+                anchor_on = first_monthly_slot(week, weekday, at, now, acting.tz)
+            else:
+                weekday, at = parse_weekday_time(when)
+                anchor_on = first_slot(weekday, at, now, acting.tz)
             mesa = await lock_mesa(s, acting.mesa_id)
             old = await _active(s, acting.mesa_id, kind.value)
             cancelled = await _end(s, old, now, acting.member_id, source) if old else []
             series = SessionSeries(
                 mesa_id=acting.mesa_id, kind=kind.value, weekday=weekday,
                 at_time=at.strftime("%H:%M"), every_weeks=every_weeks,
-                anchor_on=first_slot(weekday, at, now, acting.tz), created_at=now,
+                week_of_month=week, anchor_on=anchor_on, created_at=now,
             )
             s.add(series)
             await s.flush()
@@ -177,14 +219,16 @@ class Series(UseCases):
                 s, at=now, mesa_id=acting.mesa_id, actor_id=acting.member_id,
                 kind="series.started", subject=f"series-{series.id}", source=source,
                 after={"kind": kind.value, "weekday": weekday, "at": series.at_time,
-                       "every_weeks": every_weeks, "anchor_on": series.anchor_on},
+                       "every_weeks": every_weeks, "week_of_month": week,
+                       "anchor_on": series.anchor_on},
             )
             rows = await _generate(s, mesa, series, now, acting.member_id, source)
             notify(
                 s, at=now, source=source, mesa_id=acting.mesa_id, audience=Audience.GROUND,
                 kind="series_started",
                 params={"weekday": weekday, "at": series.at_time, "every_weeks": every_weeks,
-                        "number": rows[0].number, "starts_at": rows[0].starts_at},
+                        "week_of_month": week, "kind": kind.value, "number": rows[0].number,
+                        "starts_at": rows[0].starts_at},
             )
             return SeriesStarted(
                 recurrence=recurrence(series), kind=kind.value, cancelled=cancelled,
@@ -207,7 +251,9 @@ class Series(UseCases):
                 s, at=now, source=source, mesa_id=acting.mesa_id, audience=Audience.GROUND,
                 kind="series_ended",
                 params={"weekday": series.weekday, "at": series.at_time,
-                        "every_weeks": series.every_weeks, "cancelled": cancelled},
+                        "every_weeks": series.every_weeks,
+                        "week_of_month": series.week_of_month, "kind": series.kind,
+                        "cancelled": cancelled},
             )
             return SeriesEnded(recurrence=recurrence(series), kind=kind.value,
                                cancelled=cancelled)

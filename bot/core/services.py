@@ -17,6 +17,7 @@ from bot.core.invitations import Invitations
 from bot.core.members import Members
 from bot.core.mesa_settings import MesaSettings
 from bot.core.notices import Outbox
+from bot.core.nudges import Nudges
 from bot.core.progress import Progress
 from bot.core.reading import Reading
 from bot.core.reminders import Reminders
@@ -46,6 +47,7 @@ class Services:
     series: Series
     escalations: Escalations
     cadence: CadenceWatch
+    nudges: Nudges
 
     @classmethod
     def build(cls, *, db: Database, clock: Clock) -> Services:
@@ -69,4 +71,5 @@ class Services:
             series=Series(db=db, clock=clock),
             escalations=Escalations(db=db, clock=clock),
             cadence=CadenceWatch(db=db, clock=clock),
+            nudges=Nudges(db=db, clock=clock),
         )

@@ -6,7 +6,7 @@ import dataclasses
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlmodel import col, func, select
+from sqlmodel import col, func, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core import audit
@@ -49,7 +49,7 @@ async def next_session(
 def recurrence(series: SessionSeries) -> Recurrence:
     hour, minute = series.at_time.split(":")
     return Recurrence(weekday=series.weekday, at=time(int(hour), int(minute)),
-                      every_weeks=series.every_weeks)
+                      every_weeks=series.every_weeks, week_of_month=series.week_of_month)
 
 
 async def listed_views(
@@ -170,7 +170,9 @@ class Sessions(UseCases):
             return session_view(row)
 
     async def upcoming(self, *, actor: Actor, days: int = 60) -> list[SessionView]:
-        """Scheduled sessions in the coming weeks, and the most recent past ones."""
+        """Sessions in the coming weeks, and the most recent past ones. Every session
+        still scheduled is listed however far ahead, so a monthly series shows all the
+        months it keeps scheduled."""
         now = self.clock.now()
         async with self.db.read() as s:
             acting = await load_acting(s, actor, Op.READ)
@@ -178,7 +180,8 @@ class Sessions(UseCases):
                 select(MesaSession)
                 .where(MesaSession.mesa_id == acting.mesa_id)
                 .where(MesaSession.starts_at >= now - timedelta(days=days))
-                .where(MesaSession.starts_at <= now + timedelta(days=days))
+                .where(or_(col(MesaSession.starts_at) <= now + timedelta(days=days),
+                           MesaSession.status == SessionStatus.SCHEDULED.value))
                 .order_by(col(MesaSession.starts_at))
             ))
             return await listed_views(s, rows, acting.tz, acting.mesa.country)

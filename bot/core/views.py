@@ -82,11 +82,13 @@ class ProgressView:
 @dataclass(frozen=True)
 class Recurrence:
     """When a series of sessions recurs: every ``every_weeks`` weeks, on ``weekday``
-    (0 is Monday) at ``at``, local time."""
+    (0 is Monday) at ``at``, local time; or, with ``week_of_month`` (1 to 4, -1 the
+    last), on that weekday of each month."""
 
     weekday: int
     at: time
     every_weeks: int = 1
+    week_of_month: int | None = None
 
 
 @dataclass(frozen=True)

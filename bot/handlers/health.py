@@ -76,6 +76,9 @@ class Health:
         self.backlogs: dict[str, Backlog] = {}
         #: Why the process is stopping, once a loop met a :class:`Fatal` error.
         self.fatal: str | None = None
+        #: The part this process plays where only one may act, e.g. ``scheduler``:
+        #: ``leader``, ``standby`` or ``refused`` (shown, never a problem in itself).
+        self.roles: dict[str, str] = {}
 
     # what loops and jobs report
 
@@ -84,6 +87,11 @@ class Health:
         state = LoopState(started_at=self.clock.now(), stale_after=stale_after or self.max_age)
         self.loops[name] = state
         return state
+
+    def forget(self, name: str) -> None:
+        """Stop reporting on ``name``: a job this process no longer runs (a scheduler
+        that stands by is not late)."""
+        self.loops.pop(name, None)
 
     def ok(self, name: str) -> None:
         state = self.loops.get(name) or self.watch(name)
@@ -174,7 +182,7 @@ class Health:
         if self.fatal is not None:
             problems.append(f"stopping: {self.fatal}")
         body = {"status": "unhealthy" if problems else "ok", "problems": problems,
-                "loops": loops, "backlogs": backlogs,
+                "roles": dict(self.roles), "loops": loops, "backlogs": backlogs,
                 "max_age_seconds": self.max_age.total_seconds()}
         return not problems, body
 

@@ -368,8 +368,10 @@ class ConversationDraft(SQLModel, table=True):
 
 class SessionSeries(SQLModel, table=True):
     """Sessions that recur: every ``every_weeks`` weeks on ``weekday`` at ``at_time``
-    (local "HH:MM" in the mesa's zone), counted from ``anchor_on``. A series ends (is
-    replaced or stopped) but is never deleted, so its occurrences keep their origin."""
+    (local "HH:MM" in the mesa's zone), counted from ``anchor_on``; or, when
+    ``week_of_month`` is set, on that ``weekday`` of each month (1 to 4, -1 the last),
+    from ``anchor_on``'s month. A series ends (is replaced or stopped) but is never
+    deleted, so its occurrences keep their origin."""
 
     __tablename__ = "session_series"
 
@@ -382,6 +384,7 @@ class SessionSeries(SQLModel, table=True):
     anchor_on: date
     created_at: datetime = Field(sa_type=UTCDateTime)
     ended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    week_of_month: int | None = Field(default=None)
 
 
 class SeriesOccurrence(SQLModel, table=True):

@@ -125,3 +125,21 @@ def test_sessions_that_recur_moving_one_and_ending_a_series() -> None:
     assert parse_session("15 January 10:00").verb == "schedule"
     assert parse_session("Fin de serie").verb == "end_series"
     assert parse_session("end series").verb == "end_series"
+
+
+def test_a_monthly_series_goes_to_the_series_whole_and_high_level_stays() -> None:
+    for text in ("primer jueves del mes 9:00", "el primer jueves de cada mes 9:00",
+                 "cada primer jueves del mes 9:00", "último viernes del mes 10:00",
+                 "first Thursday of the month 9:00", "every first Thursday of the month at 9",
+                 "last Friday of each month 10:00",
+                 # refused by the core with how to write one, not read as a date or a move
+                 "quinto jueves del mes 9:00", "primer jueves 9:00", "primer jueves del mes"):
+        parsed = parse_session(text)
+        assert (parsed.verb, parsed.high_level, parsed.every_weeks) == (
+            "series", False, 1), text
+    high = parse_session("alto nivel primer jueves del mes 9:00")
+    assert (high.verb, high.high_level, high.when) == (
+        "series", True, "primer jueves del mes 9:00")
+    assert parse_session("high level last Friday of each month 10:00").high_level
+    assert parse_session("el primero de febrero 10:00").verb == "schedule"
+    assert parse_session("en un mes 10:00").verb == "schedule"

@@ -49,6 +49,7 @@ PROMISES: dict[str, Kept] = {
     # "Las sesiones serán cada viernes a las 10:00": the series keeps the next ones
     # scheduled.
     "notice.series_started": Kept("session-series", "bot.core.series.Series.top_up"),
+    "notice.series_started_high_level": Kept("session-series", "bot.core.series.Series.top_up"),
     # "Le avisaré" (when a coordinator approves the role): the approval queues
     # role_approved to the member in its own transaction.
     "joined.pending": Kept(None, "bot.core.invitations.Invitations.approve"),

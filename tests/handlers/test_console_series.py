@@ -72,3 +72,65 @@ async def test_a_series_in_english_and_a_holiday_marked(
            "public holiday" in started
     assert "Sessions on a public holiday are kept" in started
     assert "· public holiday" in await say(console, "tom", "/session")
+
+
+
+async def test_a_monthly_series_in_spanish_beside_the_weekly_one(
+    console: Console, clock: ManualClock
+) -> None:
+    clock.set(datetime(2027, 1, 15, 12, tzinfo=LIMA))
+    await say(console, "rosa", "/sesion cada viernes 10:00")
+    started = await say(console, "rosa", "/sesion alto nivel primer jueves del mes 9:00")
+    assert ("Serie programada: sesión de alto nivel el primer jueves de cada mes a las "
+            "09:00 (hora de Lima).") in started
+    assert "Reemplaza" not in started  # the ordinary weekly series goes on
+    for number, day in ((5, "4 de febrero"), (6, "4 de marzo"), (7, "1 de abril"),
+                        (8, "6 de mayo")):
+        assert (f"Sesión de alto nivel {number} · jueves {day} de 2027, 09:00 · programada · "
+                "serie: el primer jueves de cada mes a las 09:00") in started
+    notices = await console.deliver()
+    assert any("Las sesiones de alto nivel serán el primer jueves de cada mes a las 09:00. "
+               "La próxima: "
+               "sesión 5, jueves 4 de febrero de 2027, 09:00." in n for n in notices)
+    listed = await say(console, "maria", "/sesion")  # May is beyond 60 days: still listed
+    assert "Sesión de alto nivel 8 · jueves 6 de mayo de 2027, 09:00 · programada · " \
+           "serie: el primer " \
+           "jueves de cada mes" in listed
+    assert "Sesión 4 · viernes 12 de febrero de 2027, 10:00 · programada · serie: cada " \
+           "viernes" in listed
+
+    for typed in ("/sesion quinto jueves del mes 9:00", "/sesion primer jueves 9:00",
+                  "/sesion primer jueves del mes"):
+        refused = await say(console, "rosa", typed)
+        assert ("Para una serie mensual escriba la semana del mes (primer, segundo, tercer, "
+                "cuarto o último), el día y la hora, por ejemplo: /sesion primer jueves del "
+                "mes 9:00.") in refused, typed
+    assert "Sesión 9" not in await say(console, "maria", "/sesion")  # nothing written
+
+    ended = await say(console, "rosa", "/sesion alto nivel fin de serie")
+    assert "Serie terminada: sesión de alto nivel el primer jueves de cada mes a las 09:00." \
+        in ended
+    assert "Sesiones canceladas: 5, 6, 7, 8." in ended
+
+
+async def test_a_monthly_series_in_english_with_a_holiday(
+    console: Console, clock: ManualClock
+) -> None:
+    clock.set(datetime(2027, 1, 15, 12, tzinfo=LIMA))
+    await say(console, "rosa", "/idioma en")
+    started = await say(console, "rosa", "/session last Friday of each month 10:00")
+    assert ("Series scheduled: session on the last Friday of each month at 10:00 "
+            "(Lima time).") in started
+    assert "Session 1 · Friday 29 January 2027, 10:00 · scheduled" in started
+    assert "Session 3 · Friday 26 March 2027, 10:00 · scheduled · series: on the last " \
+           "Friday of each month at 10:00 · public holiday" in started  # Good Friday
+    assert "Session 4 · Friday 30 April 2027, 10:00" in started
+    replaced = await say(console, "rosa", "/session every first Thursday of the month at 9")
+    assert "series: on the first Thursday of each month at 09:00" in replaced
+    assert "its future sessions are cancelled: 1, 2, 3, 4." in replaced
+    assert "Session 5 · Thursday 4 February 2027, 09:00" in replaced
+    refused = await say(console, "rosa", "/session fifth Friday of the month 10:00")
+    assert ("For a monthly series, type the week of the month (first, second, third, fourth "
+            "or last), the weekday and the time, for example: /session first Thursday of "
+            "the month 9:00.") in refused
+    assert "Session 9" not in await say(console, "tom", "/session")

@@ -57,7 +57,8 @@ async def test_polling_mode_serves_healthz_and_a_second_poller_stops_the_process
             "telegram.poll", "telegram.inbox", "telegram.leases", "telegram.outbox",
             "job.purge-inboxes", "job.publish-audit-heads", "job.session-pings",
             "job.session-agendas", "job.session-series", "job.escalation-digest",
-            "job.cadence-watch"}
+            "job.cadence-watch", "job.stall-nudges", "scheduler.leadership"}
+        assert body["roles"] == {"scheduler": "leader"}  # the only process on this file
         assert set(body["backlogs"]) == {"telegram.inbox", "telegram.outbox"}  # type: ignore[arg-type]
         fake.fail_next("getUpdates", 409, "Conflict: terminated by other getUpdates request; "
                        "make sure that only one bot instance is running")
