@@ -24,7 +24,10 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="mesabot", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 
-    sub.add_parser("demo", help="play a week of the Mesa Forestal on a temporary database")
+    demo = sub.add_parser("demo", help="play a week of the Mesa Forestal on a temporary database")
+    demo.add_argument("--files", type=Path, metavar="DIR",
+                      help="where to write the agenda's documents (default: a new folder "
+                           "under the system's temporary directory, printed at the end)")
     sub.add_parser("run", help="run every configured face (Telegram) and the scheduler")
     sub.add_parser("scheduler", help="run only the scheduler (no face), for deployments "
                    "of several bot processes; one process leads per database")
@@ -32,6 +35,8 @@ def _parser() -> argparse.ArgumentParser:
     console = sub.add_parser("console", help="talk to the bot from a terminal")
     console.add_argument("--as", dest="handle", required=True, help="the member's handle")
     console.add_argument("--mesa", help="the mesa's slug, if the member is in several")
+    console.add_argument("--files", type=Path, metavar="DIR",
+                         help="where to write attachments (the agenda's documents)")
 
     db = sub.add_parser("db", help="database administration")
     db.add_argument("action", choices=["upgrade"])
@@ -117,7 +122,7 @@ async def _admin(args: argparse.Namespace, services: Services) -> int:
     elif args.command == "console":
         from bot.handlers.console import repl
 
-        await repl(services, handle=args.handle, mesa=args.mesa)
+        await repl(services, handle=args.handle, mesa=args.mesa, files=args.files)
     elif args.command == "entity":
         name = await services.members.create_entity(
             name=args.name, full_name=args.full_name, is_public=args.public
@@ -221,7 +226,7 @@ async def _run(args: argparse.Namespace, settings: Settings, keys: tuple[bytes, 
     if args.command == "demo":
         from bot.demo import play
 
-        return 0 if await play(sys.stdout) else 1
+        return 0 if await play(sys.stdout, files=args.files) else 1
     services = build_services(settings.database_url, audit_keys=keys)
     try:
         return await _admin(args, services)

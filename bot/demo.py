@@ -18,7 +18,7 @@ from bot.core import audit
 from bot.core.chats import ChatRef
 from bot.core.clock import ManualClock
 from bot.core.services import Services
-from bot.handlers.console import Console, render
+from bot.handlers.console import Console
 from bot.storage.database import Database
 from bot.storage.migrate import upgrade
 
@@ -137,8 +137,13 @@ async def ticks(services: Services) -> int:
     return queued
 
 
-async def play(out: TextIO, database_path: Path | None = None) -> bool:
-    """Play the week; returns whether the audit chain verified at the end."""
+async def play(out: TextIO, database_path: Path | None = None, files: Path | None = None
+               ) -> bool:
+    """Play the week; returns whether the audit chain verified at the end.
+
+    The agenda's documents are written to ``files`` (by default a new folder under the
+    system's temporary directory, kept after the demo so that they can be opened)."""
+    files = files or Path(tempfile.mkdtemp(prefix="mesabot-demo-"))
     with tempfile.TemporaryDirectory() as folder:
         path = database_path or Path(folder) / "demo.db"
         db = Database(f"sqlite+aiosqlite:///{path}",
@@ -149,7 +154,7 @@ async def play(out: TextIO, database_path: Path | None = None) -> bool:
             await upgrade(db)
             await setup(services)
             names = {handle: name for handle, name, *_ in CAST}
-            console = Console(services)
+            console = Console(services, files=files)
             out.write("Mesa Forestal: una semana con Mesa bot (demo, base de datos temporal)\n")
             for scene in SCENES:
                 hour, minute = map(int, scene.time.split(":"))
@@ -164,14 +169,20 @@ async def play(out: TextIO, database_path: Path | None = None) -> bool:
                         out.write(notice + "\n")
                 for handle, text in scene.lines:
                     out.write(f"\n{names[handle]} > {text}\n")
-                    reply = await console.say(handle, text)
-                    out.write(render(reply).replace("\n", "\n") + "\n")
+                    out.write(await console.answer(handle, text) + "\n")
                     for notice in await console.deliver():
                         out.write(notice + "\n")
             async with db.read() as s:
                 report = await audit.verify(s)
             verdict = "íntegra" if report.ok else "ALTERADA: " + "; ".join(report.problems)
             out.write(f"\nRegistro de auditoría: {report.events} eventos, cadena {verdict}.\n")
+            documents = sorted(files.glob("agenda-*"))
+            if documents:
+                out.write(f"\nLos documentos de la agenda quedaron en {files}:\n")
+                for document in documents:
+                    out.write(f"  {document}\n")
+                out.write("Abra el .html en un navegador (se imprime bien), el .md en "
+                          "cualquier editor, y el .ics en su calendario.\n")
             return report.ok
         finally:
             await db.dispose()

@@ -30,6 +30,15 @@ class Failure:
     parameters: dict[str, Any] | None = None
 
 
+@dataclass(frozen=True)
+class Upload:
+    """A file a multipart request carried."""
+
+    filename: str
+    content_type: str
+    content: bytes
+
+
 @dataclass
 class FakeTelegram:
     token: str = "123456:TEST-TOKEN"
@@ -58,7 +67,7 @@ class FakeTelegram:
     # the server
 
     async def start(self) -> str:
-        app = web.Application()
+        app = web.Application(client_max_size=50 * 1024 * 1024)  # Telegram takes files up to 50 MB
         app.router.add_post("/bot{token}/{method}", self._handle)
         app.router.add_get("/bot{token}/{method}", self._handle)
         self._runner = web.AppRunner(app)
@@ -153,15 +162,27 @@ class FakeTelegram:
         return {k: v for k, v in message.items() if not k.startswith("_")}
 
     async def _api_sendDocument(self, params: dict[str, Any]) -> Any:
+        """A document uploaded as a file: its name, type and bytes are kept (in
+        ``_content``, which Telegram does not echo) so tests can open it."""
         chat_id = int(params["chat_id"])
-        message = {"message_id": next(self._message_ids), "from": BOT, "date": int(time.time()),
+        refused = self._refuse(chat_id)
+        if refused is not None:
+            return refused
+        upload = params.get("document")
+        if not isinstance(upload, Upload):
+            return _error(400, "Bad Request: there is no document in the request")
+        number = next(self._message_ids)
+        message = {"message_id": number, "from": BOT, "date": int(time.time()),
                    "chat": self._chat(chat_id),
-                   "document": {"file_id": "f1", "file_unique_id": "u1",
-                                "file_name": "agenda.txt"},
-                   "caption": params.get("caption", "")}
+                   "document": {"file_id": f"f{number}", "file_unique_id": f"u{number}",
+                                "file_name": upload.filename, "mime_type": upload.content_type,
+                                "file_size": len(upload.content)},
+                   "_content": upload.content}
+        if params.get("caption"):
+            message["caption"] = params["caption"]
         self.messages.setdefault(chat_id, []).append(message)
         self._bot_sent.set()
-        return message
+        return {k: v for k, v in message.items() if not k.startswith("_")}
 
     async def _api_editMessageText(self, params: dict[str, Any]) -> Any:
         chat_id = int(params["chat_id"])
@@ -294,6 +315,12 @@ class FakeTelegram:
             texts = [m.get("text", "") for m in self.sent(chat_id)]
             raise AssertionError(f"chat {chat_id}: no {fragment!r} in {texts}") from None
 
+    def documents(self, chat_id: int) -> list[dict[str, Any]]:
+        """The documents the bot sent to a chat, oldest first: each message's
+        ``document`` with its ``content`` (the bytes uploaded)."""
+        return [{**m["document"], "content": m["_content"]} for m in self.sent(chat_id)
+                if "document" in m]
+
     def answers(self) -> list[dict[str, Any]]:
         """Every answerCallbackQuery the bot made."""
         return [params for method, params in self.calls if method == "answerCallbackQuery"]
@@ -338,6 +365,9 @@ async def _params(request: web.Request) -> dict[str, Any]:
     raw.update(request.query)
     params: dict[str, Any] = {}
     for key, value in raw.items():
+        if isinstance(value, web.FileField):
+            params[key] = Upload(value.filename, value.content_type, value.file.read())
+            continue
         if isinstance(value, str) and value[:1] in "[{":
             try:
                 params[key] = json.loads(value)

@@ -17,9 +17,11 @@ from bot.demo import play
 from bot.settings import Settings
 
 
-async def test_the_demo_tells_the_week_and_ends_with_an_intact_audit_trail() -> None:
+async def test_the_demo_tells_the_week_and_ends_with_an_intact_audit_trail(
+    tmp_path: Path,
+) -> None:
     out = io.StringIO()
-    assert await play(out) is True
+    assert await play(out, files=tmp_path) is True
     text = out.getvalue()
     for expected in [
         "María Quispe > /problema El registro de plantaciones",
@@ -41,6 +43,16 @@ async def test_the_demo_tells_the_week_and_ends_with_an_intact_audit_trail() -> 
     for chat in ("para el equipo", "para el grupo"):
         assert f"({chat} de la Mesa Forestal) Agenda de la Mesa Forestal · sesión 1" in friday
     assert "> /agenda" not in text
+    # ... with its documents, listed after the text and saved where the demo says.
+    for name in ("agenda-forestal-sesion-1.html", "agenda-forestal-sesion-1.md",
+                 "agenda-forestal-sesion-1.ics"):
+        assert friday.count(f"[adjunto: {name}, ") == 2  # the team's and the group's
+        assert f"guardado en {tmp_path / name}]" in friday
+        assert f"  {tmp_path / name}\n" in text.split("Los documentos de la agenda quedaron en")[1]
+    page = (tmp_path / "agenda-forestal-sesion-1.html").read_text()
+    assert "P-4 «&lt;b&gt;Multas&lt;/b&gt; &amp; *sanciones*" in page  # typed on Wednesday
+    assert "DTSTART;TZID=America/Lima:20270115T100000" in (
+        tmp_path / "agenda-forestal-sesion-1.ics").read_text()
     # The next Monday: the ministers' digest names Lucía's blocked action once, with its
     # buttons; the Ministra calls a meeting and the team reads it.
     monday = text.split("=== Lunes siguiente 08:00")[1]

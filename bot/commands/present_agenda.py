@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from typing import Any
 
-from bot.commands.reply import Button, Reply, Style
-from bot.commands.voice import Voice, clip
-from bot.core.agenda_delivery import agenda_from_params
+from bot.commands.present_documents import AgendaDocuments
+from bot.commands.reply import Button, Line, Reply, Style
+from bot.commands.voice import clip
+from bot.core.agenda import agenda_from_params, shorten
 from bot.core.enums import ActionStatus
 from bot.core.mesa_settings import Schedule
 from bot.core.views import (
@@ -20,8 +21,27 @@ from bot.i18n import label, short_date
 NUDGE_LIST = 10
 
 
-class AgendaWords(Voice):
+class AgendaWords(AgendaDocuments):
     def agenda(self, agenda: Agenda) -> Reply:
+        """The short agenda, to read on a phone; made from the whole agenda, it carries
+        the documents (the whole matrix, the session's invitation) as attachments."""
+        if not agenda.whole:
+            return self.short_agenda(agenda)
+        reply = self.short_agenda(shorten(agenda))
+        reply.attachments = self.agenda_attachments(agenda)
+        reply.add(self.t("doc.attached") if agenda.session is not None
+                  else self.t("doc.attached_no_session"), Style.NOTE)
+        return reply
+
+    def sent_agenda(self, agenda: Agenda) -> Reply:
+        """A session's agenda as it went to the team and the group, saying when."""
+        reply = self.agenda(agenda)
+        if agenda.sent_at is not None:
+            reply.lines.insert(1, Line(self.t("agenda.as_sent", when=self.when(
+                agenda.sent_at)), Style.NOTE))
+        return reply
+
+    def short_agenda(self, agenda: Agenda) -> Reply:
         reply = Reply()
         if agenda.session is not None:
             reply.add(self.t("agenda.title", mesa=agenda.mesa.name, number=agenda.session.number,
@@ -101,8 +121,9 @@ class AgendaWords(Voice):
             reply.add(self.t("agenda.more", count=count), style)
 
     def delivered_agenda(self, params: dict[str, Any]) -> Reply:
-        """The agenda the scheduler sent before the session, as it was compiled then."""
-        return self.agenda(agenda_from_params(params["agenda"]))
+        """The agenda the scheduler sent before the session, as it was compiled then:
+        with its documents when the whole agenda stored with the session came along."""
+        return self.agenda(agenda_from_params(params.get("whole") or params["agenda"]))
 
     def session_ping(self, params: dict[str, Any]) -> Reply:
         """Before a session: the reader's open promises, each with its buttons."""

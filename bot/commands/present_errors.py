@@ -59,6 +59,11 @@ class ErrorWords(Voice):
             return reply
         elif isinstance(error, errors.SessionClosed):
             p["status"] = label(self.lang, "session_status", p["status"])
+        elif isinstance(error, errors.AgendaNotSent):
+            p["status"] = label(self.lang, "session_status", p["status"])
+            reply = self.error(code, **p)
+            reply.buttons.append(Button(self.t("button.agenda"), "/agenda"))
+            return reply
         elif isinstance(error, errors.SessionNotYet):
             p["when"] = self.when(p.pop("starts_at"))
         elif isinstance(error, errors.UnknownMesa):

@@ -34,6 +34,16 @@ class Button:
     command: str
 
 
+@dataclass(frozen=True)
+class Attachment:
+    """A file that goes with a reply (the agenda's documents, a session's invitation):
+    each face sends it its own way, after the reply's text."""
+
+    filename: str
+    content: bytes
+    mime_type: str
+
+
 @dataclass
 class Reply:
     lines: list[Line] = field(default_factory=list)
@@ -47,6 +57,8 @@ class Reply:
     #: What only the person who asked may read (an invitation link, the names of their
     #: other mesas): in a group a face sends it to their private chat, elsewhere below.
     private: Reply | None = None
+    #: Files sent after the text, in order.
+    attachments: list[Attachment] = field(default_factory=list)
 
     def add(self, text: str, style: Style = Style.TEXT) -> Reply:
         self.lines.append(Line(text, style))

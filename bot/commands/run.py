@@ -254,7 +254,7 @@ async def agenda(c: Call) -> Reply:
     result = await c.services.agendas.compile(
         actor=c.actor, session_number=session_number, source=c.source
     )
-    return c.say.agenda(result)
+    return c.say.sent_agenda(result) if result.sent_at else c.say.agenda(result)
 
 
 async def mytasks(c: Call) -> Reply:

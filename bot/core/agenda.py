@@ -9,7 +9,11 @@ scheduled session, it is stored with the session as it was compiled.
 from __future__ import annotations
 
 import dataclasses
-from datetime import datetime, timedelta
+import functools
+import types
+import typing
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -28,12 +32,12 @@ from bot.core.enums import (
     Role,
     SessionStatus,
 )
-from bot.core.errors import SessionClosed, SessionNotFound
+from bot.core.errors import AgendaNotSent, SessionNotFound
 from bot.core.permissions import Op
 from bot.core.progress import progress_views
 from bot.core.reading import OPEN_ACTION, by_priority
 from bot.core.sessions import MOMENTUM_DAYS, held_since, last_held, next_session, session_view
-from bot.core.views import Agenda, AgendaItem, MesaView, Momentum
+from bot.core.views import ActionView, Agenda, AgendaItem, MesaView, Momentum
 from bot.storage.tables import Action, Bottleneck, Mesa, MesaSession, ProgressUpdate
 
 #: Without a previous session, progress of the last two weeks is shown.
@@ -53,7 +57,7 @@ _LISTS = ("due", "overdue", "blocked", "awaiting_triage", "awaiting_confirmation
 
 def shorten(agenda: Agenda) -> Agenda:
     """The agenda cut to what a phone shows; what was left out is counted, not lost
-    (the matrix keeps it)."""
+    (the documents attached to it, and the matrix, keep it)."""
     items = [
         dataclasses.replace(
             item, actions=item.actions[:SHORT_ACTIONS],
@@ -71,12 +75,15 @@ def shorten(agenda: Agenda) -> Agenda:
         more[name] = more.get(name, 0) + max(0, len(full) - SHORT_LIST)
     more["prioritized"] = more.get("prioritized", 0) + max(
         0, len(agenda.prioritized) - SHORT_PRIORITIZED)
-    return dataclasses.replace(agenda, prioritized=items, more=more, **cut)
+    return dataclasses.replace(agenda, prioritized=items, more=more, queue=[], actions={},
+                               whole=False, **cut)
 
 
 async def gather(s: AsyncSession, *, mesa: Mesa, role: Role, target: MesaSession | None,
                  now: datetime) -> Agenda:
-    """The whole agenda of ``mesa`` for ``target`` (or for now, with no session)."""
+    """The whole agenda of ``mesa`` for ``target`` (or for now, with no session): every
+    list complete, and the rest of the open matrix with every open action, so that the
+    short agenda and the documents attached to it are made from one compilation."""
     assert mesa.id is not None
     mesa_id = mesa.id
     tz = ZoneInfo(mesa.timezone)
@@ -145,6 +152,13 @@ async def gather(s: AsyncSession, *, mesa: Mesa, role: Role, target: MesaSession
         .where(col(Bottleneck.resolved_at) >= since)
     )).one()
     cadence = Cadence(mesa.cadence)
+    # Open, triaged and not in focus: waiting their turn, or kept out of focus.
+    waiting = [directory.bottleneck(b) for b in bottlenecks
+               if b.status not in CLOSED_BOTTLENECK and b.status not in IN_FOCUS
+               and b.status != BottleneckStatus.REPORTED]
+    actions: dict[str, list[ActionView]] = {}
+    for action in open_views:
+        actions.setdefault(action.bottleneck_ref, []).append(action)
     return Agenda(
         mesa=MesaView(slug=mesa.slug, name=mesa.name, timezone=mesa.timezone,
                       language=mesa.language, cadence=mesa.cadence,
@@ -172,23 +186,69 @@ async def gather(s: AsyncSession, *, mesa: Mesa, role: Role, target: MesaSession
             last_held=session_view(previous) if previous else None,
         ),
         compiled_at=now,
-        out_of_focus=by_priority([
-            view for view in (directory.bottleneck(b) for b in bottlenecks
-                              if b.status not in CLOSED_BOTTLENECK
-                              and b.status != BottleneckStatus.REPORTED)
-            if view.excluded is not None
-        ]),
+        out_of_focus=by_priority([view for view in waiting if view.excluded is not None]),
+        queue=by_priority([view for view in waiting if view.excluded is None]),
+        actions=actions,
+        whole=True,
     )
+
+
+def agenda_from_params(data: dict[str, Any]) -> Agenda:
+    """The agenda a notice carries, back from its JSON."""
+    agenda = _decode(Agenda, data)
+    assert isinstance(agenda, Agenda)
+    return agenda
+
+
+def _decode(kind: Any, value: Any) -> Any:
+    """``value`` (as :func:`bot.core.audit.jsonable` wrote it) as an instance of ``kind``:
+    dataclasses, lists, optionals, dates and times, by their type hints."""
+    return _decoder(kind)(value)
+
+
+@functools.cache
+def _decoder(kind: Any) -> Callable[[Any], Any]:
+    """How to decode a value of ``kind``, worked out once per type: the whole agenda of
+    a big mesa has thousands of items, and reading type hints for each took seconds."""
+    origin = typing.get_origin(kind)
+    if origin in (typing.Union, types.UnionType):
+        inner = _decoder(next(a for a in typing.get_args(kind) if a is not type(None)))
+        return lambda v: None if v is None else inner(v)
+    if origin is list:
+        item = _decoder(typing.get_args(kind)[0])
+        return lambda v: None if v is None else [item(x) for x in v]
+    if origin is dict:
+        entry = _decoder(typing.get_args(kind)[1])
+        return lambda v: None if v is None else {k: entry(x) for k, x in v.items()}
+    if dataclasses.is_dataclass(kind) and isinstance(kind, type):
+        hints = typing.get_type_hints(kind)
+        fields = [(f.name, _decoder(hints[f.name])) for f in dataclasses.fields(kind)]
+        return lambda v: None if v is None else kind(
+            **{name: decode(v[name]) for name, decode in fields if name in v})
+    if kind is datetime:
+        return lambda v: None if v is None else datetime.fromisoformat(v)
+    if kind is date:
+        return lambda v: None if v is None else date.fromisoformat(v)
+    return lambda v: v
+
+
+def as_sent(session: MesaSession) -> Agenda | None:
+    """The agenda stored with ``session`` as it went to the team and the group, if the
+    scheduler sent it (a coordinator's compilation before that is not "sent")."""
+    if not session.agenda or not session.agenda.get("sent_at"):
+        return None
+    return agenda_from_params(session.agenda)
 
 
 class Agendas(UseCases):
     async def compile(self, *, actor: Actor, session_number: int | None = None,
                       source: str = "") -> Agenda:
-        """The short agenda for a session (by default the next one scheduled).
+        """The whole agenda for the next regular session, or session ``session_number``
+        as it was sent (compiled now if it is still to come and was not sent yet).
 
         Anyone in the mesa may read it; when a coordinator compiles it for a scheduled
-        session it is stored with that session as it was compiled, and the compilation
-        is recorded.
+        session whose agenda has not gone out, it is stored with that session as it was
+        compiled, and the compilation is recorded. The agenda sent is never replaced.
         """
         now = self.clock.now()
         async with self.db.write() as s:
@@ -201,20 +261,24 @@ class Agendas(UseCases):
                 ))).first()
                 if target is None:
                     raise SessionNotFound(number=session_number)
+                sent = as_sent(target)
+                if sent is not None:
+                    return sent
                 if target.status != SessionStatus.SCHEDULED:
-                    raise SessionClosed(number=session_number, status=target.status)
+                    raise AgendaNotSent(number=session_number, status=target.status)
             else:
                 target = await next_session(s, mesa_id, now)
-            agenda = shorten(await gather(s, mesa=acting.mesa, role=acting.role,
-                                          target=target, now=now))
-            if target is not None and acting.role is Role.COORDINATOR:
+            agenda = await gather(s, mesa=acting.mesa, role=acting.role, target=target, now=now)
+            if target is not None and acting.role is Role.COORDINATOR \
+                    and as_sent(target) is None:
+                short = shorten(agenda)
                 target.agenda = audit.jsonable(dataclasses.asdict(agenda))
                 target.agenda_compiled_at = now
                 s.add(target)
                 await audit.record(
                     s, at=now, mesa_id=mesa_id, actor_id=acting.member_id,
                     kind="agenda.compiled", subject=f"S-{target.number}", source=source,
-                    after={"prioritized": [i.bottleneck.ref for i in agenda.prioritized],
-                           "overdue": [a.ref for a in agenda.overdue]},
+                    after={"prioritized": [i.bottleneck.ref for i in short.prioritized],
+                           "overdue": [a.ref for a in short.overdue]},
                 )
             return agenda

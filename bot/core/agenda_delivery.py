@@ -1,8 +1,10 @@
 """The agenda, delivered: before each regular session the short agenda goes to the
 team's chat and to the mesa's group, without anyone asking.
 
-What was sent is remembered only in the outbox: each delivery has a key (session,
-audience), so looking at the same moment twice, or from two processes, queues it once.
+Each delivery has a key (session, audience), so looking at the same moment twice, or
+from two processes, queues it once. The whole agenda sent is stored with its session
+(``/agenda 7`` shows it again, and the documents attached to the notice are made from
+it); the notice itself carries only the short agenda and the session it belongs to.
 Quiet hours do not apply (the agenda goes at its time); a bot that was down sends it
 when it is back, if the session has not started yet, and never after.
 """
@@ -10,9 +12,7 @@ when it is back, if the session has not started yet, and never after.
 from __future__ import annotations
 
 import dataclasses
-import types
-import typing
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -23,7 +23,6 @@ from bot.core.agenda import gather, shorten
 from bot.core.audit import jsonable
 from bot.core.context import UseCases
 from bot.core.enums import Audience, Role, SessionKind, SessionStatus
-from bot.core.views import Agenda
 from bot.storage.tables import Mesa, MesaSession, OutboxMessage
 
 
@@ -85,11 +84,16 @@ class AgendaDelivery(UseCases):
             )).all())
             if len(sent) == len(keys):
                 return 0  # already queued: no need to compile it again
-            agenda = shorten(await gather(s, mesa=mesa, role=Role.OBSERVER, target=session,
-                                          now=now))
-            stored = jsonable(dataclasses.asdict(agenda))
-            session.agenda, session.agenda_compiled_at = stored, now
+            whole = dataclasses.replace(await gather(
+                s, mesa=mesa, role=Role.OBSERVER, target=session, now=now), sent_at=now)
+            session.agenda = jsonable(dataclasses.asdict(whole))
+            session.agenda_compiled_at = now
             s.add(session)
+            # The notice carries the short agenda (a few kilobytes, whatever the mesa's
+            # size) and names the session whose stored whole agenda its documents are
+            # made from, so the matrix of a big mesa is not copied into every notice.
+            params = {"agenda": jsonable(dataclasses.asdict(shorten(whole))),
+                      "session_id": session.id}
             insert = pg_insert if s.get_bind().dialect.name == "postgresql" else sqlite_insert
             connection = await s.connection()
             queued = 0
@@ -97,7 +101,7 @@ class AgendaDelivery(UseCases):
                 result = await connection.execute(
                     insert(OutboxMessage).values(
                         mesa_id=mesa_id, audience=audience.value, member_id=None,
-                        kind="agenda", params={"agenda": stored}, source="scheduler",
+                        kind="agenda", params=params, source="scheduler",
                         created_at=now, dedupe_key=key,
                     ).on_conflict_do_nothing(index_elements=["dedupe_key"])
                 )
@@ -112,33 +116,3 @@ def _next_regular(mesa_id: int, now: datetime) -> Any:
                    MesaSession.kind == SessionKind.REGULAR.value,
                    col(MesaSession.starts_at) > now)
             .order_by(col(MesaSession.starts_at)))
-
-
-def agenda_from_params(data: dict[str, Any]) -> Agenda:
-    """The agenda a notice carries, back from its JSON."""
-    agenda = _decode(Agenda, data)
-    assert isinstance(agenda, Agenda)
-    return agenda
-
-
-def _decode(kind: Any, value: Any) -> Any:
-    """``value`` (as :func:`bot.core.audit.jsonable` wrote it) as an instance of ``kind``:
-    dataclasses, lists, optionals, dates and times, by their type hints."""
-    if value is None:
-        return None
-    origin = typing.get_origin(kind)
-    if origin in (typing.Union, types.UnionType):
-        return _decode(next(a for a in typing.get_args(kind) if a is not type(None)), value)
-    if origin is list:
-        return [_decode(typing.get_args(kind)[0], v) for v in value]
-    if origin is dict:
-        return dict(value)
-    if dataclasses.is_dataclass(kind) and isinstance(kind, type):
-        hints = typing.get_type_hints(kind)
-        return kind(**{f.name: _decode(hints[f.name], value[f.name])
-                       for f in dataclasses.fields(kind) if f.name in value})
-    if kind is datetime:
-        return datetime.fromisoformat(value)
-    if kind is date:
-        return date.fromisoformat(value)
-    return value

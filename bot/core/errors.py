@@ -109,6 +109,13 @@ class SessionClosed(DomainError):
     code = "session_closed"
 
 
+class AgendaNotSent(DomainError):
+    """A session held or cancelled whose agenda the bot never sent: there is no agenda
+    "as it was sent" to show."""
+
+    code = "agenda_not_sent"
+
+
 class SeriesNone(DomainError):
     """No series of sessions of that kind is running, so none can be ended."""
 

@@ -6,6 +6,7 @@ when it delivers, and only after the change has committed.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -19,7 +20,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.core.audit import jsonable
 from bot.core.context import UseCases
 from bot.core.enums import Audience
-from bot.storage.tables import Member, Mesa, OutboxDelivery, OutboxMessage
+from bot.storage.tables import Member, Mesa, MesaSession, OutboxDelivery, OutboxMessage
 
 
 def notify(
@@ -102,6 +103,24 @@ class Claim:
     parts: int
 
 
+async def _with_sent_agendas(s: AsyncSession, pending: list[Pending]) -> list[Pending]:
+    """An agenda notice names its session; the whole agenda stored with it as it was
+    sent is added to its parameters (as ``whole``), so a face can attach the documents
+    made from it. Read here, once a session, instead of copied into every notice."""
+    ids = {int(p.params["session_id"]) for p in pending
+           if p.kind == "agenda" and p.params.get("session_id")}
+    if not ids:
+        return pending
+    stored = {session_id: agenda for session_id, agenda in (await s.exec(
+        select(MesaSession.id, MesaSession.agenda).where(col(MesaSession.id).in_(ids))
+    )).all() if agenda and agenda.get("sent_at")}
+    return [
+        dataclasses.replace(p, params={**p.params, "whole": stored[p.params["session_id"]]})
+        if p.kind == "agenda" and p.params.get("session_id") in stored else p
+        for p in pending
+    ]
+
+
 class Outbox(UseCases):
     """The faces' side of the outbox: what to deliver, taking it, and what came of it.
 
@@ -134,7 +153,7 @@ class Outbox(UseCases):
                 .order_by(col(OutboxMessage.id))
                 .limit(limit)
             )
-            return [
+            pending = [
                 Pending(
                     id=message.id or 0,
                     mesa_id=mesa.id or 0,
@@ -152,6 +171,7 @@ class Outbox(UseCases):
                 )
                 for message, mesa, member, delivery in rows
             ]
+            return await _with_sent_agendas(s, pending)
 
     async def claim(self, *, platform: str, outbox_id: int) -> Claim | None:
         """Take a notice for delivery on ``platform``; None if another worker has it

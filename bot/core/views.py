@@ -184,3 +184,13 @@ class Agenda:
     out_of_focus: list[BottleneckView] = field(default_factory=list)
     #: Per list ("due", "overdue"...), how many items the short agenda leaves out.
     more: dict[str, int] = field(default_factory=dict)
+    #: The rest of the open matrix (triaged, waiting their turn), by priority: the
+    #: document attached to the agenda lists it; the short agenda does not.
+    queue: list[BottleneckView] = field(default_factory=list)
+    #: Every open action, by its bottleneck's reference, for the document's matrix.
+    actions: dict[str, list[ActionView]] = field(default_factory=dict)
+    #: The whole agenda (every list complete, the matrix included), from which both the
+    #: short agenda and the documents are made; False for the short one alone.
+    whole: bool = False
+    #: When it went to the team and the group, for the agenda stored as it was sent.
+    sent_at: datetime | None = None

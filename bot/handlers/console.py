@@ -9,15 +9,16 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from pathlib import Path
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
-from bot.commands.dispatch import Dispatcher
+from bot.commands.dispatch import Dispatcher, language_for
 from bot.commands.present import Presenter
 from bot.commands.reply import Reply, Style
 from bot.core.errors import DomainError
 from bot.core.services import Services
-from bot.i18n import lang_of
+from bot.i18n import lang_of, t
 
 _PREFIX = {
     Style.TITLE: "", Style.HEADING: "", Style.TEXT: "", Style.ITEM: "  • ",
@@ -25,8 +26,9 @@ _PREFIX = {
 }
 
 
-def render(reply: Reply) -> str:
-    """Plain text: headings underlined by position, items indented, buttons as commands."""
+def render(reply: Reply, *, lang: str = "es", saved: dict[str, Path] | None = None) -> str:
+    """Plain text: headings underlined by position, items indented, buttons as commands,
+    and a line for each attachment (with where it was saved, if it was)."""
     out: list[str] = []
     for line in reply.lines:
         text = line.text
@@ -38,16 +40,26 @@ def render(reply: Reply) -> str:
             out.append(_PREFIX[line.style] + text)
     if reply.buttons:
         out.append("  " + "  ".join(f"[{b.label}: {b.command}]" for b in reply.buttons))
+    for attachment in reply.attachments:
+        size = f"{max(1, round(len(attachment.content) / 1024))} KB"
+        path = (saved or {}).get(attachment.filename)
+        out.append("  " + (t(lang, "console.attachment_saved", name=attachment.filename,
+                                size=size, path=path) if path is not None
+                           else t(lang, "console.attachment", name=attachment.filename,
+                                  size=size)))
     return "\n".join(out)
 
 
 class Console:
     """Speaks for members by handle; used by the console command, the demo and tests."""
 
-    def __init__(self, services: Services) -> None:
+    def __init__(self, services: Services, *, files: Path | None = None) -> None:
         self.services = services
         self.dispatcher = Dispatcher(services)
+        #: Where attachments are written (the agenda's documents), if anywhere.
+        self.files = files
         self._count = 0
+        self._languages: dict[str, str] = {}
 
     async def say(self, handle: str, text: str, *, mesa: str | None = None) -> Reply:
         self._count += 1
@@ -55,9 +67,30 @@ class Console:
             identity = await self.services.members.identify(handle=handle)
         except DomainError as error:
             return Presenter("es", ZoneInfo("America/Lima")).domain_error(error)
+        self._languages[handle] = language_for(identity)
         return await self.dispatcher.handle(
             identity, text, mesa=mesa, source=f"console:{identity.handle}:{self._count}"
         )
+
+    async def answer(self, handle: str, text: str, *, mesa: str | None = None) -> str:
+        """The answer as printed, its attachments saved (with a folder) and listed."""
+        reply = await self.say(handle, text, mesa=mesa)
+        return self.show(reply, lang=self._languages.get(handle, "es"))
+
+    def show(self, reply: Reply, *, lang: str) -> str:
+        return render(reply, lang=lang, saved=self.save(reply))
+
+    def save(self, reply: Reply) -> dict[str, Path]:
+        """Write a reply's attachments to :attr:`files`; where each went, by name."""
+        if self.files is None or not reply.attachments:
+            return {}
+        self.files.mkdir(parents=True, exist_ok=True)
+        saved = {}
+        for attachment in reply.attachments:
+            path = self.files / Path(attachment.filename).name
+            path.write_bytes(attachment.content)
+            saved[attachment.filename] = path
+        return saved
 
     async def deliver(self) -> list[str]:
         """Print-ready lines for every pending notification, each marked delivered."""
@@ -72,7 +105,8 @@ class Console:
             else:
                 where = say.t("console.to_chat", audience=say.t(f"audience.{notice.audience}"),
                               mesa=notice.mesa_name)
-            body = render(say.notice(notice.kind, notice.params)).replace("\n", "\n    ")
+            body = self.show(say.notice(notice.kind, notice.params),
+                             lang=say.lang).replace("\n", "\n    ")
             lines.append(f"  → ({where}) {body}")
             await self.services.outbox.record(platform="console", outbox_id=notice.id,
                                               status="sent")
@@ -81,10 +115,11 @@ class Console:
 
 async def repl(
     services: Services, *, handle: str, mesa: str | None, stdin: TextIO = sys.stdin,
-    stdout: TextIO = sys.stdout,
+    stdout: TextIO = sys.stdout, files: Path | None = None,
 ) -> None:
-    """Read commands until end of input; answer each, then any notifications it caused."""
-    console = Console(services)
+    """Read commands until end of input; answer each, then any notifications it caused.
+    Attachments (the agenda's documents) are written to ``files``, if given."""
+    console = Console(services, files=files)
     interactive = stdin.isatty()
     while True:
         if interactive:
@@ -95,7 +130,7 @@ async def repl(
             break
         if not line.strip():
             continue
-        stdout.write(render(await console.say(handle, line.rstrip("\n"), mesa=mesa)) + "\n")
+        stdout.write(await console.answer(handle, line.rstrip("\n"), mesa=mesa) + "\n")
         for notice in await console.deliver():
             stdout.write(notice + "\n")
         stdout.flush()

@@ -4,12 +4,15 @@ the mesa's group, once; late if the bot was down, never after the session began.
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
+
+import pytest
 
 from bot.commands.present import Presenter
 from bot.core.clock import ManualClock
 from bot.core.enums import OwnerClass, RequestKind, RootCause, SessionStatus
+from bot.core.errors import AgendaNotSent, SessionNotFound
 from bot.core.notices import Pending
 from bot.core.services import Services
 from tests.builders import Cast
@@ -97,3 +100,51 @@ async def test_the_delivered_agenda_is_the_one_agenda_gives_and_shows_what_waits
     assert _text(team) == "\n".join(line.text for line in on_demand.lines)
     assert ("7. Pedidos fuera de foco\nP-1 «Exoneración del IGV a la madera» · es un pedido "
             "de subsidio o exoneración; la mesa trabaja en productividad") in _text(team)
+
+
+async def test_the_agenda_sent_is_kept_with_its_session_and_shown_as_sent(
+    services: Services, cast: Cast, clock: ManualClock
+) -> None:
+    """``/agenda 1`` after the session gives what went out at 08:00, though the mesa
+    changed since; the notice carries the short agenda, the session keeps the whole."""
+    b = services.bottlenecks
+    await b.log(actor=cast.maria, text="Registro lento")
+    await services.sessions.schedule(actor=cast.rosa, when="viernes 10:00")
+    await _tick_at(services, clock, _at(15, 8, 0))
+    (team,) = [n for n in await _agendas(services) if n.audience == "team"]
+    assert set(team.params) == {"agenda", "session_id", "whole"}
+    assert datetime.fromisoformat(team.params["whole"]["sent_at"]) == _at(15, 8, 0)
+    assert team.params["agenda"]["whole"] is False  # short: no matrix copied in
+    assert team.params["agenda"]["queue"] == [] and team.params["agenda"]["actions"] == {}
+
+    clock.set(_at(15, 9, 0))  # a coordinator's /agenda after it went out replaces nothing
+    await services.agendas.compile(actor=cast.rosa)
+    await b.log(actor=cast.maria, text="Guías solo en Lima")  # P-2, after the agenda
+    clock.set(_at(15, 12, 0))
+    await services.sessions.set_status(actor=cast.rosa, number=1, status=SessionStatus.HELD)
+
+    sent = await services.agendas.compile(actor=cast.tom, session_number=1)
+    assert sent.sent_at == _at(15, 8, 0) and sent.compiled_at == _at(15, 8, 0)
+    assert [v.ref for v in sent.awaiting_triage] == ["P-1"]  # P-2 came later
+    reply = Presenter("en", LIMA).sent_agenda(sent)
+    assert reply.lines[1].text == ("As it was sent to the team and the group on "
+                                   "Friday 15 January 2027, 08:00.")
+    assert [a.filename for a in reply.attachments] == [
+        "agenda-forestal-session-1.html", "agenda-forestal-session-1.md",
+        "agenda-forestal-session-1.ics"]
+    assert "Guías solo en Lima" not in reply.attachments[0].content.decode()
+    now = await services.agendas.compile(actor=cast.tom)  # the current one has P-2
+    assert [v.ref for v in now.awaiting_triage] == ["P-1", "P-2"]
+
+
+async def test_a_session_whose_agenda_never_went_out_says_so(
+    services: Services, cast: Cast, clock: ManualClock
+) -> None:
+    await services.sessions.schedule(actor=cast.rosa, when="hoy 11:00")
+    await services.agendas.compile(actor=cast.rosa)  # compiled, stored, but not sent
+    clock.advance(timedelta(hours=3))
+    await services.sessions.set_status(actor=cast.rosa, number=1, status=SessionStatus.HELD)
+    with pytest.raises(AgendaNotSent):
+        await services.agendas.compile(actor=cast.maria, session_number=1)
+    with pytest.raises(SessionNotFound):
+        await services.agendas.compile(actor=cast.maria, session_number=7)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 from sqlmodel import func, select
@@ -333,3 +334,25 @@ async def test_settings_speak_the_coordinators_words_and_the_team_hears_who_chan
     assert "Opciones: semanal, quincenal, mensual." in bad
     backwards = await say(console, "rosa", "/ajustes horario 20 6")
     assert "la primera antes; por ejemplo /ajustes horario 7 21" in backwards
+
+
+async def test_the_agenda_lists_its_documents_and_saves_them_where_asked(
+    services: Services, cast: Cast, clock: ManualClock, tmp_path: Path
+) -> None:
+    console = Console(services, files=tmp_path / "docs")
+    await console.say("rosa", "/sesion hoy 11:00")
+    answer = await console.answer("tom", "/agenda")
+    saved = tmp_path / "docs" / "agenda-forestal-session-1.html"
+    size = f"{max(1, round(saved.stat().st_size / 1024))} KB"
+    assert f"[attachment: agenda-forestal-session-1.html, {size}, saved in {saved}]" in answer
+    assert "[attachment: agenda-forestal-session-1.ics, 1 KB, saved in" in answer
+    assert "<h1>Agenda of the Mesa Forestal · session 1" in saved.read_text()
+    assert "[adjunto: agenda-forestal-sesion-1.md" in render(
+        await console.say("maria", "/agenda"))  # no folder: listed only
+
+    # Session 1 is held; its agenda never went out, and the answer says so.
+    clock.advance(timedelta(hours=3))
+    await console.say("rosa", "/sesion 1 realizada")
+    assert ("La agenda de la sesión 1 (realizada) no se envió: el bot no la mandó antes "
+            "de esa sesión. La agenda de hoy: /agenda") in await say(console, "maria",
+                                                                    "/agenda 1")

@@ -19,14 +19,14 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any, TypeVar
 
-from telegram import Bot, BotCommand, MaybeInaccessibleMessage, Message, Update
+from telegram import Bot, BotCommand, InputFile, MaybeInaccessibleMessage, Message, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Conflict, InvalidToken, NetworkError, RetryAfter
 from telegram.ext import Application, ApplicationBuilder
 from telegram.request import BaseRequest
 
 from bot.commands.dispatch import Dispatcher
-from bot.commands.reply import Reply
+from bot.commands.reply import Attachment, Reply
 from bot.commands.words import COMMANDS
 from bot.core.clock import Clock
 from bot.core.services import Services
@@ -190,8 +190,12 @@ class TelegramFace:
         fails halfway resumes where it stopped instead of repeating its first parts.
         """
         sent: list[Message] = []
-        for k, part in enumerate(self.parts(chat_id, reply)[skip:], start=skip + 1):
-            sent.append(await self.call(chat_id, part))
+        parts = self.parts(chat_id, reply)
+        texts = len(parts) - len(reply.attachments)  # the files come after the text
+        for k, part in enumerate(parts[skip:], start=skip + 1):
+            message = await self.call(chat_id, part)
+            if k <= texts:
+                sent.append(message)
             if on_part is not None:
                 await on_part(k)
         if reply.replaces and sent:
@@ -208,7 +212,8 @@ class TelegramFace:
         return sent
 
     def parts(self, chat_id: int, reply: Reply) -> list[Callable[[], Awaitable[Message]]]:
-        """The messages a reply is sent as, in order, each a call that sends it."""
+        """The messages a reply is sent as, in order, each a call that sends it: its text
+        in chunks, then each attached file as a document."""
         parts: list[Callable[[], Awaitable[Message]]] = []
         for chunk in render(reply):
 
@@ -219,7 +224,19 @@ class TelegramFace:
                 )
 
             parts.append(send_chunk)
+        parts.extend(self.document(chat_id, attachment) for attachment in reply.attachments)
         return parts
+
+    def document(self, chat_id: int, attachment: Attachment
+                 ) -> Callable[[], Awaitable[Message]]:
+        """A file of a reply, as a call that sends it as a Telegram document."""
+
+        async def send_document() -> Message:
+            document = InputFile(attachment.content, filename=attachment.filename)
+            document.mimetype = attachment.mime_type  # not guessed from the name
+            return await self.bot.send_document(chat_id, document)
+
+        return send_document
 
     async def replace(self, message: MaybeInaccessibleMessage, reply: Reply) -> bool:
         """Show a step of a choice in place of the message its button was on; False if

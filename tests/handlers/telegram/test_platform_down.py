@@ -123,10 +123,13 @@ async def test_an_agenda_in_three_messages_resumes_after_the_one_that_went_out(
     assert fake.failures["sendMessage"] == []  # the second message did fail
 
     for chat in (TEAM, GROUP):
-        parts = [m["text"] for m in fake.sent(chat)[before[chat]:]]
+        sent = fake.sent(chat)[before[chat]:]
+        parts = [m["text"] for m in sent if "text" in m]
         assert len(parts) == 3, parts
         assert len(set(parts)) == 3  # none repeated
         assert AGENDA in parts[0]
+        files = [m["document"]["file_name"] for m in sent if "document" in m]
+        assert sorted(files) == sorted(set(files)) and len(files) == 3  # each file once
     assert set(await _statuses(face)) == {"sent"}
 
 
