@@ -334,7 +334,11 @@ class AgendaWords(AgendaDocuments):
             p["events"] = f"{int(params['events']):,}".replace(",", self.t("number.thousands"))
         if kind == "bottleneck_resolved" and not params.get("credited"):
             kind = "bottleneck_resolved_uncredited"
+        if kind == "session_scheduled" and params.get("kind") == "high_level":
+            kind = "session_scheduled_high_level"
         reply = Reply().add(self.t(f"notice.{kind}", **p))
+        if kind.startswith("session_scheduled") and params.get("holiday"):
+            reply.add(self.t("session.holiday_note", number=params["number"]), Style.NOTE)
         if str(params.get("ref", "")).startswith("A-"):
             reply.subject = str(params["ref"])
         if kind in ("role_to_approve", "role_change_to_approve"):

@@ -30,7 +30,13 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core import audit
 from bot.core.context import Actor, UseCases, load_acting, lock_mesa
-from bot.core.dates import is_monthly, nth_weekday, parse_monthly_time, parse_weekday_time
+from bot.core.dates import (
+    is_holiday,
+    is_monthly,
+    nth_weekday,
+    parse_monthly_time,
+    parse_weekday_time,
+)
 from bot.core.enums import Audience, SessionKind, SessionStatus
 from bot.core.errors import SeriesMonthUnreadable, SeriesNone
 from bot.core.notices import notify
@@ -285,7 +291,9 @@ class Series(UseCases):
                             s, at=now, source="scheduler", mesa_id=mesa_id,
                             audience=Audience.GROUND, kind="session_scheduled",
                             params={"number": row.number, "starts_at": row.starts_at,
-                                    "kind": row.kind},
+                                    "kind": row.kind, "holiday": is_holiday(
+                                        row.starts_at.astimezone(ZoneInfo(mesa.timezone))
+                                        .date(), mesa.country)},
                         )
                         created += 1
         return created

@@ -139,7 +139,9 @@ class Sessions(UseCases):
             notify(
                 s, at=now, source=source, mesa_id=acting.mesa_id, audience=Audience.GROUND,
                 kind="session_scheduled",
-                params={"number": row.number, "starts_at": starts_at, "kind": kind.value},
+                params={"number": row.number, "starts_at": starts_at, "kind": kind.value,
+                        "holiday": is_holiday(starts_at.astimezone(acting.tz).date(),
+                                              acting.mesa.country)},
             )
             return session_view(row)
 

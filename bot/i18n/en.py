@@ -440,6 +440,7 @@ MESSAGES: dict[str, str] = {
     "notice.action_blocked": "{ref} blocked by {reason} ({by}): {detail}",
     "notice.action_dropped": "{ref} dropped by {by}: “{text}”. Reason: {reason}",
     "notice.session_scheduled": "Session {number} scheduled: {when}.",
+    "notice.session_scheduled_high_level": "High-level session {number} scheduled: {when}.",
     "notice.session_cancelled": "Session {number} on {when} was cancelled.",
     # audit heads, published daily to the team (bot/core/audit.py)
     "notice.audit_head": "The mesa's audit chain: {events} events, fingerprint {fingerprint}… Were the record ever rewritten, it would no longer match this message.",

@@ -440,6 +440,7 @@ MESSAGES: dict[str, str] = {
     "notice.action_blocked": "{ref} bloqueada por {reason} ({by}): {detail}",
     "notice.action_dropped": "{ref} anulada por {by}: «{text}». Motivo: {reason}",
     "notice.session_scheduled": "Sesión {number} programada: {when}.",
+    "notice.session_scheduled_high_level": "Sesión de alto nivel {number} programada: {when}.",
     "notice.session_cancelled": "La sesión {number} del {when} fue cancelada.",
     # audit heads, published daily to the team (bot/core/audit.py)
     "notice.audit_head": "Cadena de auditoría de la mesa: {events} eventos, huella {fingerprint}… Si el registro se reescribiera, dejaría de coincidir con este mensaje.",

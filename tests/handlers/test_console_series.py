@@ -138,3 +138,22 @@ async def test_a_monthly_series_in_english_with_a_holiday(
             "or last), the weekday and the time, for example: /session first Thursday of "
             "the month 9:00.") in refused
     assert "Session 9" not in await say(console, "tom", "/session")
+
+
+async def test_a_session_the_series_adds_later_on_a_holiday_is_announced_as_one(
+    console: Console, services: Services, clock: ManualClock
+) -> None:
+    """The series keeps four sessions ahead; when the weeks bring 8 December (a holiday
+    in Peru) into view, the group reads that it is a holiday and how to move or cancel
+    that very session, and a high-level one says it is high-level."""
+    clock.set(datetime(2026, 11, 2, 9, tzinfo=LIMA))
+    await say(console, "rosa", "/sesion alto nivel cada martes 10:00")
+    await console.deliver()
+    clock.set(datetime(2026, 11, 10, 11, tzinfo=LIMA))
+    assert await services.series.top_up() == 2  # 1 and 8 December come into view
+    notices = await console.deliver()
+    first = next(n for n in notices if "Sesión de alto nivel 5 programada" in n)
+    assert "1 de diciembre de 2026, 10:00." in first and "feriado" not in first
+    holiday = next(n for n in notices if "Sesión de alto nivel 6 programada" in n)
+    assert "martes 8 de diciembre de 2026, 10:00." in holiday
+    assert "cancélelas (/sesion 6 cancelada)" in holiday
