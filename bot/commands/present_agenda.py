@@ -152,8 +152,10 @@ class AgendaWords(AgendaDocuments):
 
     def stall_nudge(self, params: dict[str, Any]) -> Reply:
         """What waits on the reader: proposals nobody took (to a coordinator), their
-        own claims without a date, their entity's; a date's buttons for the claims."""
-        reply = Reply().add(self.t("nudge.title", mesa=params["mesa"], days=params["days"]))
+        own claims without a date, their entity's; a date's buttons for the claims. The
+        title names the mesa, as a reader of several gets nudges from each."""
+        reply = Reply().add(self.t("nudge.title", mesa=params["mesa"], days=params["days"]),
+                            Style.TITLE)
         refs = []
         for section in ("unclaimed", "mine", "entity"):
             items = params.get(section) or []
@@ -162,9 +164,9 @@ class AgendaWords(AgendaDocuments):
             heading = self.t(f"nudge.{section}", entity=items[0]["entity"] or "—")
             reply.add(heading, Style.HEADING)
             for item in items[:NUDGE_LIST]:
-                # whom it waits on: the entity it was assigned to, or the official's
-                # colleague who took it; the reader's own claims need no name
-                who = {"unclaimed": item["entity"], "entity": item["owner"]}.get(section)
+                # whom it waits on: the official's colleague who took it; the reader's
+                # own claims, and proposals nobody took, need no name
+                who = item["owner"] if section == "entity" else None
                 words = dict(ref=item["ref"], text=clip(item["text"]), days=item["days"])
                 reply.add(self.t("nudge.item_for", who=who, **words) if who
                           else self.t("nudge.item", **words), Style.ITEM)
@@ -173,11 +175,18 @@ class AgendaWords(AgendaDocuments):
                     reply.buttons.append(Button(self.t("button.confirm_ref", ref=item["ref"]),
                                                 f"/confirm {item['ref']}"))
             self._more(reply, max(0, len(items) - NUDGE_LIST))
-            reply.add(self.t(f"nudge.{section}_how", ref=items[0]["ref"]), Style.NOTE)
+            how = f"nudge.{section}_how"
+            if section == "unclaimed" and params.get("example_entity"):
+                how = "nudge.unclaimed_how_entity"
+            reply.add(self.t(how, ref=items[0]["ref"], entity=params.get("example_entity")),
+                      Style.NOTE)
         if len(refs) == 1:
             reply.subject = refs[0]
+        if params.get("several_mesas"):
+            reply.add(self.t("nudge.several_mesas", mesa=params["mesa"], slug=params["slug"]),
+                      Style.NOTE)
         key = "nudge.once_session" if params.get("session") else "nudge.once_week"
-        return reply.add(self.t(key), Style.NOTE)
+        return reply.add(self.t(key, days=params["days"]), Style.NOTE)
 
     def escalation_digest(self, params: dict[str, Any]) -> Reply:
         """The ministers' daily digest: per owning entity, what is stuck, since when, who

@@ -3,18 +3,22 @@
 An action proposed and left without an owner for :data:`STALL_DAYS` goes to the mesa's
 coordinators, who can give it to someone; an action claimed and left without a due date
 that long goes to its owner and to the public officials of the owner's entity, who can
-confirm it. An action assigned to an entity but to nobody in it waits for that entity's
-officials too. The days count from when the action last changed hands (proposed,
-claimed, assigned, handed over or returned), read from the audit trail, so a fresh
-assignment gets fresh days.
+confirm it. An action assigned to an entity but to nobody in it goes to that entity's
+officials only: the coordinators already gave it away, so it is not theirs to assign.
+The days count from when the action last changed hands (proposed, claimed, assigned,
+handed over or returned), read from the audit trail, so a fresh assignment gets fresh
+days.
 
 Once per item per session, not daily: each nudge belongs to a period, the mesa's next
 regular session (or, with none scheduled, the ISO week), and an item goes to a person
-once a period. A person gets one private message listing all their items, not one per
-action. What was sent is remembered only in the outbox: each nudge message carries its
-items, and its key names the mesa, the period and the person, so two processes looking
-at once queue it once. Nudges go out in working hours only (``/ajustes horario``, no
-weekends, no public holidays): what stalls at night waits for the next working morning.
+once a period, and never again within :data:`STALL_DAYS` days of the last time it went
+to them (a session that begins opens the next period at once: without the days, what was
+told at 08:00 before a 09:00 session would be told again at 09:01). A person gets one
+private message listing all their items, not one per action. What was sent is remembered
+only in the outbox: each nudge message carries its items, and its key names the mesa,
+the period and the person, so two processes looking at once queue it once. Nudges go out
+in working hours only (``/ajustes horario``, no weekends, no public holidays): what
+stalls at night waits for the next working morning.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func
+from sqlalchemy import func, or_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, select
@@ -38,7 +42,7 @@ from bot.core.directory import Directory
 from bot.core.enums import ActionStatus, Audience, Role
 from bot.core.reminders import send_time
 from bot.core.sessions import next_session
-from bot.storage.tables import Action, AuditEvent, Membership, Mesa, OutboxMessage
+from bot.storage.tables import Action, AuditEvent, Entity, Membership, Mesa, OutboxMessage
 
 #: Days an action may wait for an owner, or for a due date, before someone is nudged.
 STALL_DAYS = 3
@@ -72,6 +76,9 @@ class Nudge:
     member_id: int
     items: dict[str, list[dict[str, Any]]] = field(
         default_factory=lambda: {section: [] for section in SECTIONS})
+
+    #: In more than one mesa: typed commands act in the one they chose, maybe not this.
+    several: bool = False
 
     def ids(self) -> list[int]:
         return sorted(i["id"] for items in self.items.values() for i in items)
@@ -111,7 +118,7 @@ class Nudges(UseCases):
         mesa = (await s.exec(select(Mesa).where(Mesa.id == mesa_id))).one()
         session = await next_session(s, mesa_id, now)
         key = period(mesa, session.id if session else None, now)
-        told = await self._told(s, mesa_id, key)
+        told = await self._told(s, mesa_id, key, now)
         people = await self._people(s, mesa_id)
         directory = await Directory.load(s, mesa_id)
         nudges: dict[int, Nudge] = {}
@@ -129,16 +136,20 @@ class Nudges(UseCases):
             item = {"id": action.id, "ref": f"A-{action.number}", "text": action.text,
                     "days": (now - since).days, "owner": owner.name if owner else None,
                     "entity": directory.entity_name(action.owner_entity_id)}
-            if action.owner_id is None:
+            if action.owner_id is not None:
+                if action.owner_id in people["active"]:
+                    add(action.owner_id, "mine", item)
+            elif action.owner_entity_id is None:  # nobody's, not even an entity's
                 for coordinator in people["coordinators"]:
                     add(coordinator, "unclaimed", item)
-            elif action.owner_id in people["active"]:
-                add(action.owner_id, "mine", item)
             for official in people["officials"].get(action.owner_entity_id or 0, []):
                 if official != action.owner_id:
                     add(official, "entity", item)
+        several = await self._in_several(s, list(nudges))
+        for nudge in nudges.values():
+            nudge.several = nudge.member_id in several
         return {"period": key, "session": session.number if session else None,
-                "nudges": list(nudges.values())}
+                "example_entity": people["example_entity"], "nudges": list(nudges.values())}
 
     async def _stalled(
         self, s: AsyncSession, mesa_id: int, now: datetime
@@ -169,28 +180,52 @@ class Nudges(UseCases):
     @staticmethod
     async def _people(s: AsyncSession, mesa_id: int) -> dict[str, Any]:
         """Who is in the mesa now (removed people get nothing): everyone active, the
-        coordinators, and the public officials by the entity they speak for."""
+        coordinators, the public officials by the entity they speak for, and one such
+        entity to show in the coordinators' example (one that can take an action here)."""
         rows = (await s.exec(
-            select(Membership).where(Membership.mesa_id == mesa_id,
-                                     col(Membership.active).is_(True),
-                                     col(Membership.removed_at).is_(None))
+            select(Membership, Entity.name)
+            .join(Entity, col(Membership.entity_id) == Entity.id, isouter=True)
+            .where(Membership.mesa_id == mesa_id, col(Membership.active).is_(True),
+                   col(Membership.removed_at).is_(None))
             .order_by(col(Membership.member_id))
         )).all()
         officials: dict[int, list[int]] = defaultdict(list)
-        for row in rows:
+        public: list[str] = []
+        for row, entity in rows:
             if row.role == Role.PUBLIC_OFFICIAL and row.entity_id is not None:
                 officials[row.entity_id].append(row.member_id)
-        return {"active": {r.member_id for r in rows},
-                "coordinators": [r.member_id for r in rows if r.role == Role.COORDINATOR],
-                "officials": officials}
+                public.append(entity)
+        return {"active": {r.member_id for r, _ in rows},
+                "coordinators": [r.member_id for r, _ in rows if r.role == Role.COORDINATOR],
+                "officials": officials, "example_entity": min(public, default=None)}
 
     @staticmethod
-    async def _told(s: AsyncSession, mesa_id: int, key: str) -> set[tuple[int, int]]:
-        """(person, action) pairs already nudged in this period, from the nudges queued:
-        their keys start with the period, so only this period's are read."""
+    async def _in_several(s: AsyncSession, member_ids: list[int]) -> set[int]:
+        """Of these people, those active in more than one mesa."""
+        if not member_ids:
+            return set()
+        rows = (await s.exec(
+            select(Membership.member_id)
+            .where(col(Membership.member_id).in_(member_ids), col(Membership.active).is_(True),
+                   col(Membership.removed_at).is_(None))
+            .group_by(col(Membership.member_id))
+            .having(func.count(func.distinct(Membership.mesa_id)) > 1)
+        )).all()
+        return set(rows)
+
+    @staticmethod
+    async def _told(
+        s: AsyncSession, mesa_id: int, key: str, now: datetime
+    ) -> set[tuple[int, int]]:
+        """(person, action) pairs not to nudge now, from the nudges queued: those told in
+        this period (their keys start with it), and those told in the last
+        :data:`STALL_DAYS` days whatever the period, so a session that begins does not
+        send everything again the next minute."""
         rows = (await s.exec(
             select(OutboxMessage.member_id, OutboxMessage.params)
-            .where(col(OutboxMessage.dedupe_key).startswith(f"nudge:{mesa_id}:{key}:"))
+            .where(OutboxMessage.mesa_id == mesa_id, OutboxMessage.kind == KIND,
+                   or_(col(OutboxMessage.dedupe_key).startswith(f"nudge:{mesa_id}:{key}:"),
+                       col(OutboxMessage.created_at) > now - timedelta(days=STALL_DAYS)))
         )).all()
         return {(member_id, item["id"])
                 for member_id, params in rows if member_id is not None
@@ -211,8 +246,10 @@ class Nudges(UseCases):
                 insert(OutboxMessage).values(
                     mesa_id=mesa.id, audience=Audience.MEMBER.value, member_id=nudge.member_id,
                     kind=KIND, source="scheduler", created_at=now,
-                    params=jsonable({"mesa": mesa.name, "session": wanted["session"],
-                                     "days": STALL_DAYS, **nudge.items}),
+                    params=jsonable({"mesa": mesa.name, "slug": mesa.slug,
+                                     "session": wanted["session"], "days": STALL_DAYS,
+                                     "example_entity": wanted["example_entity"],
+                                     "several_mesas": nudge.several, **nudge.items}),
                     dedupe_key=f"nudge:{mesa.id}:{wanted['period']}:{nudge.member_id}:{digest}",
                 ).on_conflict_do_nothing(index_elements=["dedupe_key"])
             )

@@ -36,14 +36,16 @@ async def test_the_coordinator_and_the_owner_are_nudged_in_private_in_spanish(
     assert await services.nudges.tick() == 2
     face.delivery.wake()
     nudge = await fake.wait_for_text(rosa["id"], "Propuestas sin responsable")
-    assert "Pendientes de la Mesa Forestal que llevan 3 días o más sin avanzar" in nudge["text"]
+    assert nudge["text"].startswith(
+        "<b>Mesa Forestal: pendientes que llevan 3 días o más sin avanzar</b>")
     assert "A-1 «Digitalizar las guías» · 3 días" in nudge["text"]
-    assert "/asignar A-1 @persona" in nudge["text"]
-    assert "una sola vez por sesión" in nudge["text"]
+    assert "/asignar A-1 @persona o /asignar A-1 OSINFOR" in nudge["text"]
+    assert "como mucho una vez por sesión, con al menos 3 días entre avisos" in nudge["text"]
     assert "A-2" not in nudge["text"]
 
     mine = await fake.wait_for_text(jorge["id"], "Asumidas por usted, sin fecha de entrega")
     assert "A-2 «Capacitar a los inspectores» · 3 días" in mine["text"]
+    assert "/confirmar A-2 en dos semanas" in mine["text"]
     fake.press(jorge, mine, _button(mine, "Confirmar A-2"))
     step = await fake.wait_for_text(jorge["id"], "¿Para cuándo se compromete con A-2?")
     fake.press(jorge, step, _button(step, "El viernes"))
