@@ -18,6 +18,7 @@ from bot.commands.voice import clip
 from bot.commands.words import find
 from bot.core.bottlenecks import Logged, Prioritized
 from bot.core.chats import LinkedChat
+from bot.core.confirmations import Confirmed
 from bot.core.dates import Reading, full_numeric
 from bot.core.departures import Removed
 from bot.core.enums import ActionStatus, BlockedReason, OwnerClass, RequestKind, Role, RootCause
@@ -174,11 +175,18 @@ class Presenter(AgendaWords, ErrorWords):
             reply.add(self.t("action.confirm_next_entity", entity=view.owner_entity), Style.NOTE)
         return reply
 
-    def confirmed(self, view: ActionView) -> Reply:
+    def confirmed(self, result: Confirmed) -> Reply:
+        """The reminder note speaks to whoever will get the pings: the confirmer if they
+        own the action, else the owner by name; and says so when no session is set yet."""
+        view = result.action
         assert view.due_on is not None
-        return Reply().add(self.t("action.confirmed", ref=view.ref, owner=self.person(view.owner),
-                                  due=self.day(view.due_on))).add(
-            self.t("action.reminder_note"), Style.NOTE)
+        reply = Reply().add(self.t("action.confirmed", ref=view.ref,
+                                   owner=self.person(view.owner), due=self.day(view.due_on)))
+        key = "action.reminder_note" if result.by_owner else "action.reminder_note_owner"
+        if result.next_session is None:
+            key += "_no_session"
+        owner = view.owner.name if view.owner is not None else "—"
+        return reply.add(self.t(key, owner=owner), Style.NOTE)
 
     def assigned(self, view: ActionView) -> Reply:
         if view.owner is not None:

@@ -151,12 +151,12 @@ async def claim(c: Call) -> Reply:
 async def confirm(c: Call) -> Reply:
     ref, due = parse.first_ref(c.args)
     try:
-        view = await c.services.actions.confirm(
+        result = await c.services.actions.confirm(
             actor=c.actor, ref=ref, due=due or None, source=c.source
         )
     except NeedsDueDate as missing:
         return c.say.due_step(missing.params["ref"])
-    return about(c.say.confirmed(view), view.ref)
+    return about(c.say.confirmed(result), result.action.ref)
 
 
 async def assign(c: Call) -> Reply:

@@ -15,6 +15,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core import audit
+from bot.core.confirmations import Confirmed, confirmed
 from bot.core.context import (
     Acting,
     Actor,
@@ -151,12 +152,13 @@ class Actions(UseCases):
 
     async def confirm(
         self, *, actor: Actor, ref: str, due: str | None = None, source: str = ""
-    ) -> ActionView:
+    ) -> Confirmed:
         """Turn a claim into a commitment with a due date.
 
         For a public entity's action only a public official of that entity may confirm;
         for others, the owner or a coordinator. An official may confirm an action assigned
-        to their entity directly, becoming its owner.
+        to their entity directly, becoming its owner. An owner whose promise was dated by
+        someone else is told privately: the date is now theirs to keep, or to move.
         """
         now = self.clock.now()
         typed = await self._read_due(actor, due, now) if due else None
@@ -204,7 +206,7 @@ class Actions(UseCases):
                         "owner": view.owner.name if view.owner else "",
                         "entity": view.owner_entity, "due_on": due_on},
             )
-            return view
+            return await confirmed(s, acting, row, view, now=now, source=source)
 
     async def assign(
         self, *, actor: Actor, ref: str, to: str, due: str | None = None, source: str = ""

@@ -36,6 +36,14 @@ PROMISES: dict[str, Kept] = {
     # "Se le recordará antes de cada sesión": the pings, 48 and 24 h before each
     # regular session, to every owner of an open commitment.
     "action.reminder_note": Kept("session-pings", "bot.core.reminders.Reminders.tick"),
+    # The same said of the owner when a colleague confirmed ("Se le recordará a Jorge
+    # Salas"), and with "la mesa aún no tiene ninguna programada" when no regular session
+    # is scheduled: the pings come before the next one that is.
+    "action.reminder_note_owner": Kept("session-pings", "bot.core.reminders.Reminders.tick"),
+    "action.reminder_note_no_session": Kept("session-pings",
+                                            "bot.core.reminders.Reminders.tick"),
+    "action.reminder_note_owner_no_session": Kept("session-pings",
+                                                  "bot.core.reminders.Reminders.tick"),
     # "El equipo lo verá en la agenda": the agenda delivered 2 h before the session
     # lists the blocked actions (and the team is told at once, by the block itself).
     "action.blocked": Kept("session-agendas", "bot.core.agenda_delivery.AgendaDelivery.tick"),

@@ -43,7 +43,8 @@ async def test_claim_then_confirm_with_a_spoken_date(services: Services, cast: C
     ref = await _action(services, cast)
     claimed = await services.actions.claim(actor=cast.jorge, ref=ref)
     assert (claimed.status, claimed.owner_entity) == ("claimed", "SERFOR")
-    confirmed = await services.actions.confirm(actor=cast.jorge, ref=ref, due="para el viernes 15")
+    confirmed = (await services.actions.confirm(
+        actor=cast.jorge, ref=ref, due="para el viernes 15")).action
     assert confirmed.status == "confirmed"
     assert confirmed.due_on == date(2027, 1, 15)
     detail = await services.reading.bottleneck(actor=cast.maria, ref="P-1")
@@ -121,7 +122,7 @@ async def test_assigned_to_an_entity_only_its_people_claim(services: Services, c
     await services.actions.assign(actor=cast.rosa, ref=ref, to="SERFOR")
     with pytest.raises(AssignedElsewhere):
         await services.actions.claim(actor=cast.lucia, ref=ref)
-    confirmed = await services.actions.confirm(actor=cast.jorge, ref=ref, due="en 3 días")
+    confirmed = (await services.actions.confirm(actor=cast.jorge, ref=ref, due="en 3 días")).action
     assert confirmed.owner is not None and confirmed.owner.name == "Jorge Salas"
 
 

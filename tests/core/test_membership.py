@@ -175,7 +175,7 @@ async def test_a_removed_member_loses_access_and_their_promises_go_back(
     await services.members.grant_role(mesa="forestal", handle="ana", role="public_official",
                                       entity="SERFOR")
     ana = (await services.members.identify(handle="ana")).actor()
-    confirmed = await services.actions.confirm(actor=ana, ref=ref, due="en 3 semanas")
+    confirmed = (await services.actions.confirm(actor=ana, ref=ref, due="en 3 semanas")).action
     assert confirmed.owner is not None and confirmed.owner.name == "Ana Torres"
 
 
