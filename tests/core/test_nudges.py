@@ -269,7 +269,7 @@ async def test_the_owners_typed_example_is_a_date_true_whenever_it_is_read(
     english = _text(Presenter("en", ZoneInfo("America/Lima")).notice(nudge.kind, nudge.params))
     assert "/confirm A-1 in two weeks" in english
     confirmed = await services.actions.confirm(actor=cast.jorge, ref="A-1", due="in two weeks")
-    assert confirmed.due_on == date(2027, 1, 28)
+    assert confirmed.action.due_on == date(2027, 1, 28)
 
 
 async def test_two_processes_looking_at_once_queue_each_nudge_once(
