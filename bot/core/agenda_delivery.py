@@ -15,14 +15,13 @@ import dataclasses
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, select
 
 from bot.core.agenda import gather, shorten
 from bot.core.audit import jsonable
 from bot.core.context import UseCases
 from bot.core.enums import Audience, Role, SessionKind, SessionStatus
+from bot.core.notices import notify_once
 from bot.storage.tables import Mesa, MesaSession, OutboxMessage
 
 
@@ -94,18 +93,10 @@ class AgendaDelivery(UseCases):
             # made from, so the matrix of a big mesa is not copied into every notice.
             params = {"agenda": jsonable(dataclasses.asdict(shorten(whole))),
                       "session_id": session.id}
-            insert = pg_insert if s.get_bind().dialect.name == "postgresql" else sqlite_insert
-            connection = await s.connection()
             queued = 0
             for audience, key in zip(AUDIENCES, keys, strict=True):
-                result = await connection.execute(
-                    insert(OutboxMessage).values(
-                        mesa_id=mesa_id, audience=audience.value, member_id=None,
-                        kind="agenda", params=params, source="scheduler",
-                        created_at=now, dedupe_key=key,
-                    ).on_conflict_do_nothing(index_elements=["dedupe_key"])
-                )
-                queued += result.rowcount
+                queued += await notify_once(s, key=key, at=now, mesa_id=mesa_id,
+                                            audience=audience, kind="agenda", params=params)
             return queued
 
 

@@ -22,8 +22,6 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -31,9 +29,10 @@ from bot.core.audit import jsonable
 from bot.core.context import UseCases
 from bot.core.dates import is_working_day
 from bot.core.enums import Audience, Cadence
-from bot.core.escalations import GRACE_DAYS, digest_day, escalated
+from bot.core.escalations import digest_day, escalated
+from bot.core.notices import notify_once
 from bot.core.sessions import last_held
-from bot.storage.tables import ChatLink, Mesa, OutboxMessage
+from bot.storage.tables import ChatLink, Mesa
 
 LAPSE_KIND = "cadence_lapse"
 WEEKLY_KIND = "weekly_summary"
@@ -65,16 +64,6 @@ def weekly_day(mesa: Mesa, now: datetime) -> date | None:
 
 def bucket(age_days: int) -> str:
     return [name for name, low in AGE_BUCKETS if age_days >= low][-1]
-
-
-async def _queue(s: AsyncSession, values: dict[str, Any]) -> bool:
-    """Insert one notice unless its key is taken; True when this call queued it."""
-    insert = pg_insert if s.get_bind().dialect.name == "postgresql" else sqlite_insert
-    connection = await s.connection()
-    result = await connection.execute(
-        insert(OutboxMessage).values(**values)
-        .on_conflict_do_nothing(index_elements=["dedupe_key"]))
-    return bool(result.rowcount)
 
 
 async def _linked(s: AsyncSession, mesa_id: int, audience: Audience) -> bool:
@@ -124,14 +113,13 @@ class CadenceWatch(UseCases):
                     day: date, now: datetime) -> int:
         if lapse is None:
             return 0
+        assert mesa.id is not None
         key = f"cadence:{mesa.id}:{lapse['began']}"
         queued = 0
         for audience in (Audience.TEAM, Audience.HIGH_LEVEL):
-            queued += await _queue(s, {
-                "mesa_id": mesa.id, "audience": audience.value, "kind": LAPSE_KIND,
-                "params": lapse, "source": "scheduler", "created_at": now,
-                "dedupe_key": key if audience is Audience.TEAM else f"{key}:high_level",
-            })
+            queued += await notify_once(
+                s, key=key if audience is Audience.TEAM else f"{key}:high_level", at=now,
+                mesa_id=mesa.id, audience=audience, kind=LAPSE_KIND, params=lapse)
         return min(queued, 1)
 
     async def _weekly(self, s: AsyncSession, mesa: Mesa, lapse: dict[str, Any] | None,
@@ -148,7 +136,7 @@ class CadenceWatch(UseCases):
         oldest = sorted(items, key=lambda i: (i["since"] or day.isoformat(), i["ref"]))
         week = day.isocalendar()
         params = jsonable({
-            "mesa": mesa.name, "day": day, "grace": GRACE_DAYS, "total": len(items),
+            "mesa": mesa.name, "day": day, "grace": mesa.grace_days, "total": len(items),
             "entities": [{"entity": e, "count": n} for e, n in entities[:LIST_CAP]],
             "more_entities": max(0, len(entities) - LIST_CAP),
             "ages": [{"bucket": b, "count": ages[b]} for b, _ in AGE_BUCKETS if ages[b]],
@@ -156,8 +144,6 @@ class CadenceWatch(UseCases):
                        for i in oldest[:OLDEST]],
             "lapse": lapse,
         })
-        return int(await _queue(s, {
-            "mesa_id": mesa.id, "audience": Audience.HIGH_LEVEL.value, "kind": WEEKLY_KIND,
-            "params": params, "source": "scheduler", "created_at": now,
-            "dedupe_key": f"weekly:{mesa.id}:{week.year}-W{week.week:02d}",
-        }))
+        return int(await notify_once(
+            s, key=f"weekly:{mesa.id}:{week.year}-W{week.week:02d}", at=now,
+            mesa_id=mesa.id, audience=Audience.HIGH_LEVEL, kind=WEEKLY_KIND, params=params))

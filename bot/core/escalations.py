@@ -23,8 +23,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, func, or_
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -35,7 +33,7 @@ from bot.core.dates import is_working_day
 from bot.core.directory import Directory
 from bot.core.enums import OPEN_COMMITTED, Audience, BlockedReason
 from bot.core.errors import NotEscalated
-from bot.core.notices import notify
+from bot.core.notices import notify, notify_once
 from bot.core.permissions import Op
 from bot.storage.tables import (
     Action,
@@ -126,22 +124,15 @@ class Escalations(UseCases):
                      if told.get(i["ref"]) != i["state"]]
             if not items:
                 return 0
-            insert = pg_insert if s.get_bind().dialect.name == "postgresql" else sqlite_insert
-            connection = await s.connection()
             parts = [items[i:i + ITEMS_PER_MESSAGE]
                      for i in range(0, len(items), ITEMS_PER_MESSAGE)]
             for number, part in enumerate(parts, start=1):
-                result = await connection.execute(
-                    insert(OutboxMessage).values(
-                        mesa_id=mesa_id, audience=Audience.HIGH_LEVEL.value, kind=DIGEST_KIND,
-                        params=jsonable({"mesa": mesa.name, "day": day, "grace": mesa.grace_days,
-                                         "part": number, "parts": len(parts),
-                                         "items": part}),
-                        source="scheduler", created_at=now,
-                        dedupe_key=key if number == 1 else f"{key}:{number}",
-                    ).on_conflict_do_nothing(index_elements=["dedupe_key"])
-                )
-                if result.rowcount == 0:
+                queued = await notify_once(
+                    s, key=key if number == 1 else f"{key}:{number}", at=now,
+                    mesa_id=mesa_id, audience=Audience.HIGH_LEVEL, kind=DIGEST_KIND,
+                    params={"mesa": mesa.name, "day": day, "grace": mesa.grace_days,
+                            "part": number, "parts": len(parts), "items": part})
+                if not queued:
                     return 0  # another process queued this day's digest first
             return 1
 

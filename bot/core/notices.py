@@ -51,6 +51,34 @@ def notify(
     )
 
 
+async def notify_once(
+    session: AsyncSession,
+    *,
+    key: str,
+    at: datetime,
+    mesa_id: int,
+    audience: Audience,
+    kind: str,
+    params: dict[str, Any],
+    member_id: int | None = None,
+    source: str = "scheduler",
+) -> bool:
+    """Queue a notice unless one with ``key`` was queued before; True when this call
+    queued it. What the scheduler sends is remembered only by these keys, so looking at
+    the same moment twice, or from two processes, queues it once."""
+    if (audience is Audience.MEMBER) != (member_id is not None):
+        raise ValueError("a member notice needs a member, a chat notice none")
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    connection = await session.connection()
+    result = await connection.execute(
+        insert(OutboxMessage).values(
+            mesa_id=mesa_id, audience=audience.value, member_id=member_id, kind=kind,
+            params=jsonable(params), source=source[:200], created_at=at, dedupe_key=key,
+        ).on_conflict_do_nothing(index_elements=["dedupe_key"])
+    )
+    return bool(result.rowcount)
+
+
 #: Notices older than this are not delivered any more: news that stale misleads. A notice
 #: the platform keeps refusing for a passing reason is retried until then.
 DELIVERY_WINDOW = timedelta(days=3)

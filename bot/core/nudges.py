@@ -31,15 +31,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, or_
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.core.audit import jsonable
 from bot.core.context import UseCases, lock_mesa
 from bot.core.directory import Directory
 from bot.core.enums import ActionStatus, Audience, Role
+from bot.core.notices import notify_once
 from bot.core.reminders import send_time
 from bot.core.sessions import next_session
 from bot.storage.tables import Action, AuditEvent, Entity, Membership, Mesa, OutboxMessage
@@ -236,22 +234,16 @@ class Nudges(UseCases):
                      now: datetime) -> int:
         if not wanted:
             return 0
-        insert = pg_insert if s.get_bind().dialect.name == "postgresql" else sqlite_insert
-        connection = await s.connection()
+        assert mesa.id is not None
         queued = 0
         for nudge in wanted["nudges"]:
             ids = ",".join(str(i) for i in nudge.ids())
             digest = hashlib.sha256(ids.encode()).hexdigest()[:16]
-            result = await connection.execute(
-                insert(OutboxMessage).values(
-                    mesa_id=mesa.id, audience=Audience.MEMBER.value, member_id=nudge.member_id,
-                    kind=KIND, source="scheduler", created_at=now,
-                    params=jsonable({"mesa": mesa.name, "slug": mesa.slug,
-                                     "session": wanted["session"], "days": STALL_DAYS,
-                                     "example_entity": wanted["example_entity"],
-                                     "several_mesas": nudge.several, **nudge.items}),
-                    dedupe_key=f"nudge:{mesa.id}:{wanted['period']}:{nudge.member_id}:{digest}",
-                ).on_conflict_do_nothing(index_elements=["dedupe_key"])
-            )
-            queued += result.rowcount
+            queued += await notify_once(
+                s, key=f"nudge:{mesa.id}:{wanted['period']}:{nudge.member_id}:{digest}",
+                at=now, mesa_id=mesa.id, audience=Audience.MEMBER, member_id=nudge.member_id,
+                kind=KIND, params={"mesa": mesa.name, "slug": mesa.slug,
+                                   "session": wanted["session"], "days": STALL_DAYS,
+                                   "example_entity": wanted["example_entity"],
+                                   "several_mesas": nudge.several, **nudge.items})
         return queued

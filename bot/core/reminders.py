@@ -18,16 +18,14 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.core.audit import jsonable
 from bot.core.context import UseCases
 from bot.core.dates import is_working_day
 from bot.core.enums import OPEN_COMMITTED, Audience, SessionKind, SessionStatus
 from bot.core.mesa_settings import ping_hours
+from bot.core.notices import notify_once
 from bot.core.sessions import last_held
 from bot.storage.tables import Action, Mesa, MesaSession, OutboxMessage, ProgressUpdate
 
@@ -112,18 +110,11 @@ class Reminders(UseCases):
         if not missing:
             return 0
         async with self.db.write() as s:
-            insert = pg_insert if s.get_bind().dialect.name == "postgresql" else sqlite_insert
-            connection = await s.connection()
             count = 0
             for key, (owner_id, params) in missing.items():
-                result = await connection.execute(
-                    insert(OutboxMessage).values(
-                        mesa_id=mesa_id, audience=Audience.MEMBER.value, member_id=owner_id,
-                        kind="session_ping", params=jsonable(params), source="scheduler",
-                        created_at=now, dedupe_key=key,
-                    ).on_conflict_do_nothing(index_elements=["dedupe_key"])
-                )
-                count += result.rowcount
+                count += await notify_once(
+                    s, key=key, at=now, mesa_id=mesa_id, audience=Audience.MEMBER,
+                    member_id=owner_id, kind="session_ping", params=params)
             return count
 
     async def _wanted(

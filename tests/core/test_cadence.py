@@ -191,3 +191,23 @@ async def test_the_schedulers_job_keeps_the_watch(
     await job.func()
     assert len(await _notices(services, "weekly_summary")) == 1
     assert len(await _notices(services, "cadence_lapse")) == 2
+
+
+async def test_the_weekly_summary_states_the_mesas_own_grace(
+    services: Services, cast: Cast, clock: ManualClock
+) -> None:
+    """A mesa with ten days of grace (``/ajustes gracia 10``) escalates after ten days,
+    and its summary says ten, not the default seven."""
+    await _link(services, cast)
+    await services.mesa_settings.change_by_admin(mesa="forestal", field="grace_days",
+                                                 values=["10"])
+    await services.bottlenecks.log(actor=cast.maria, text="Registro lento")
+    action = await services.actions.propose(actor=cast.rosa, bottleneck_ref="P-1",
+                                            text="Publicar")
+    await services.actions.claim(actor=cast.jorge, ref=action.ref)
+    await services.actions.confirm(actor=cast.jorge, ref=action.ref, due="15 de enero")
+    await services.actions.mark_blocked(actor=cast.jorge, ref=action.ref,
+                                        reason=BlockedReason.BUDGET)
+    await _tick_at(services, clock, _at(18, 8))
+    (summary,) = await _notices(services, "weekly_summary")
+    assert "1 acción escalada (vencida hace más de 10 días" in _text(summary)
