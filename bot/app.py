@@ -11,7 +11,7 @@ import signal
 import sys
 from datetime import timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from bot.core.audit import new_key, parse_keys
 from bot.core.clock import Clock, SystemClock
@@ -49,7 +49,8 @@ def configure_logging(settings: Settings, stream: TextIO | None = None) -> loggi
     handler = logging.StreamHandler(stream or sys.stderr)
     secrets = [s.get_secret_value() for s in
                (settings.telegram_bot_token, settings.telegram_webhook_secret,
-                settings.audit_key) if s is not None]
+                settings.audit_key, settings.slack_bot_token, settings.slack_signing_secret,
+                settings.slack_app_token) if s is not None]
     if settings.telegram_bot_token is not None:  # its secret half, wherever it shows alone
         secrets.append(settings.telegram_bot_token.get_secret_value().partition(":")[2])
     handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s",
@@ -139,13 +140,17 @@ def build_services(
 
 
 
+#: The faces whose inboxes the scheduler purges (a face not configured has none).
+PLATFORMS = ["telegram", "slack"]
+
+
 def _scheduler(services: Services, health: Health) -> Leadership:
     """The scheduler's jobs, run in this process only while it leads on the database."""
     from scheduler.jobs import build_scheduler
     from scheduler.leadership import Leadership, lock_for
 
     return Leadership(lock_for(services.db),
-                      lambda: build_scheduler(services, platforms=["telegram"], health=health),
+                      lambda: build_scheduler(services, platforms=PLATFORMS, health=health),
                       health=health)
 
 
@@ -167,39 +172,45 @@ def _stop_on_signals(stop: asyncio.Event) -> None:
         loop.add_signal_handler(sig, stop.set)
 
 
+def _faces_configured(settings: Settings, log: logging.Logger) -> bool:
+    """Whether the settings name at least one face, and each one whole; says what is
+    missing otherwise."""
+    if settings.slack_bot_token is not None and settings.slack_signing_secret is None:
+        log.error("SLACK_SIGNING_SECRET is required with SLACK_BOT_TOKEN (see README, Slack).")
+        return False
+    if settings.telegram_bot_token is None and settings.slack_bot_token is None:
+        log.error("No face is configured: set TELEGRAM_BOT_TOKEN, or SLACK_BOT_TOKEN and "
+                  "SLACK_SIGNING_SECRET (see README).")
+        return False
+    if settings.telegram_webhook_url and settings.telegram_webhook_secret is None:
+        log.error("TELEGRAM_WEBHOOK_SECRET is required in webhook mode.")
+        return False
+    return True
+
+
 async def run(settings: Settings, audit_keys: tuple[bytes, ...]) -> int:
-    """``mesabot run``: every configured face, the scheduler (when this process leads,
-    see :mod:`scheduler.leadership`) and the HTTP listener (``/healthz`` always,
-    ``/telegram`` in webhook mode) on one loop, until a signal or an error no retry can
-    fix; stopped in reverse order."""
+    """``mesabot run``: every configured face (Telegram, Slack), the scheduler (when
+    this process leads, see :mod:`scheduler.leadership`) and the HTTP listener
+    (``/healthz`` always, ``/telegram`` in webhook mode, ``/slack/events`` for Slack
+    over HTTP) on one loop, until a signal or an error no retry can fix; stopped in
+    reverse order."""
+    from slack_sdk.errors import SlackApiError
     from telegram.error import InvalidToken
 
     from bot.handlers.health import Health
-    from bot.handlers.telegram import webhook
-    from bot.handlers.telegram.face import TelegramFace
     from scheduler.leadership import Role
 
     log = logging.getLogger("mesabot")
-    if settings.telegram_bot_token is None:
-        log.error("No face is configured: set TELEGRAM_BOT_TOKEN (see README).")
-        return EXIT_CONFIG
-    use_webhook = bool(settings.telegram_webhook_url)
-    secret = settings.telegram_webhook_secret
-    if use_webhook and secret is None:
-        log.error("TELEGRAM_WEBHOOK_SECRET is required in webhook mode.")
+    if not _faces_configured(settings, log):
         return EXIT_CONFIG
     services = build_services(settings.database_url, audit_keys=audit_keys)
     services.outbox.lease = timedelta(seconds=settings.outbox_lease_seconds)
     stop = asyncio.Event()
     health = Health(services.clock, on_fatal=stop.set,
                     max_age=timedelta(seconds=settings.health_max_backlog_seconds))
-    telegram = TelegramFace(
-        services, token=settings.telegram_bot_token.get_secret_value(),
-        api_base_url=settings.telegram_api_base_url, clock=services.clock,
-        lease=timedelta(seconds=settings.inbox_lease_seconds), health=health,
-    )
-    web_runner: web.AppRunner | None = None
+    faces = _Faces(settings, services, health)
     leadership = _scheduler(services, health)
+    web_runner: web.AppRunner | None = None
     watch: asyncio.Task[None] | None = None
     _stop_on_signals(stop)
     try:
@@ -208,34 +219,112 @@ async def run(settings: Settings, audit_keys: tuple[bytes, ...]) -> int:
         else:
             log.warning("This process runs its face without the scheduler; the process "
                         "that holds the lock sends the pings, agendas and digests.")
-        await telegram.start(poll=not use_webhook)
-        routes = health.routes()
-        if use_webhook and secret is not None:
-            routes += webhook.routes(telegram, secret.get_secret_value())
+        routes = health.routes() + await faces.start()
         web_runner = await _listen(routes, settings.http_port)
-        if use_webhook and secret is not None:
-            await telegram.bot.set_webhook(
-                url=f"{settings.telegram_webhook_url}", secret_token=secret.get_secret_value(),
-                allowed_updates=["message", "callback_query"],
-            )
-        log.info("Mesa bot running (Telegram, %s; health on :%s/healthz)",
-                 "webhook" if use_webhook else "polling", settings.http_port)
+        await faces.connect()
+        log.info("Mesa bot running (%s; health on :%s/healthz)", faces.describe(),
+                 settings.http_port)
         await stop.wait()
     except InvalidToken as error:
         log.critical("Stopping: Telegram refused the bot token (%s); check TELEGRAM_BOT_TOKEN",
                      error.message)
         return EXIT_FATAL
+    except SlackApiError as error:
+        log.critical("Stopping: Slack refused the bot (%s); check SLACK_BOT_TOKEN and "
+                     "SLACK_APP_TOKEN", error.response.get("error"))
+        return EXIT_FATAL
     finally:
-        if watch is not None:
-            watch.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await watch
+        await _stop_watch(watch)
         await leadership.end()
         if web_runner is not None:
             await web_runner.cleanup()
-        await telegram.stop()
+        await faces.stop()
         await services.db.dispose()
     return EXIT_FATAL if health.fatal is not None else 0
+
+
+class _Faces:
+    """The faces the settings name, started and stopped together."""
+
+    def __init__(self, settings: Settings, services: Services, health: Health) -> None:
+        from bot.handlers.slack.face import SlackFace
+        from bot.handlers.telegram.face import TelegramFace
+
+        self.settings = settings
+        lease = timedelta(seconds=settings.inbox_lease_seconds)
+        self.telegram: TelegramFace | None = None
+        self.slack: SlackFace | None = None
+        self.socket: Any = None
+        if settings.telegram_bot_token is not None:
+            self.telegram = TelegramFace(
+                services, token=settings.telegram_bot_token.get_secret_value(),
+                api_base_url=settings.telegram_api_base_url, clock=services.clock,
+                lease=lease, health=health)
+        if settings.slack_bot_token is not None and settings.slack_signing_secret is not None:
+            self.slack = SlackFace(
+                services, token=settings.slack_bot_token.get_secret_value(),
+                signing_secret=settings.slack_signing_secret.get_secret_value(),
+                api_url=settings.slack_api_url, clock=services.clock, lease=lease,
+                health=health)
+
+    @property
+    def webhook(self) -> bool:
+        return bool(self.settings.telegram_webhook_url)
+
+    async def start(self) -> list[web.RouteDef]:
+        """Start each face; the HTTP routes they answer on."""
+        from bot.handlers.telegram import webhook
+
+        routes: list[web.RouteDef] = []
+        secret = self.settings.telegram_webhook_secret
+        if self.telegram is not None:
+            await self.telegram.start(poll=not self.webhook)
+            if self.webhook and secret is not None:
+                routes += webhook.routes(self.telegram, secret.get_secret_value())
+        if self.slack is not None:
+            await self.slack.start()
+            if self.settings.slack_app_token is None:
+                routes += self.slack.routes()
+        return routes
+
+    async def connect(self) -> None:
+        """Once the listener is up: tell Telegram the webhook, open Slack's socket."""
+        secret = self.settings.telegram_webhook_secret
+        if self.telegram is not None and self.webhook and secret is not None:
+            await self.telegram.bot.set_webhook(
+                url=f"{self.settings.telegram_webhook_url}",
+                secret_token=secret.get_secret_value(),
+                allowed_updates=["message", "callback_query"])
+        if self.slack is not None and self.settings.slack_app_token is not None:
+            from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+            self.socket = AsyncSocketModeHandler(
+                self.slack.front, self.settings.slack_app_token.get_secret_value())
+            await self.socket.connect_async()
+
+    def describe(self) -> str:
+        named = []
+        if self.telegram is not None:
+            named.append("Telegram, " + ("webhook" if self.webhook else "polling"))
+        if self.slack is not None:
+            named.append("Slack, " + ("Socket Mode" if self.socket is not None
+                                      else "HTTP on /slack/events"))
+        return "; ".join(named)
+
+    async def stop(self) -> None:
+        if self.socket is not None:
+            await self.socket.close_async()
+        if self.slack is not None:
+            await self.slack.stop()
+        if self.telegram is not None:
+            await self.telegram.stop()
+
+
+async def _stop_watch(watch: asyncio.Task[None] | None) -> None:
+    if watch is not None:
+        watch.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await watch
 
 
 async def run_scheduler(settings: Settings, audit_keys: tuple[bytes, ...]) -> int:
@@ -265,10 +354,7 @@ async def run_scheduler(settings: Settings, audit_keys: tuple[bytes, ...]) -> in
         log.info("Mesa bot scheduler running (health on :%s/healthz)", settings.http_port)
         await stop.wait()
     finally:
-        if watch is not None:
-            watch.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await watch
+        await _stop_watch(watch)
         await leadership.end()
         if web_runner is not None:
             await web_runner.cleanup()

@@ -14,7 +14,8 @@ class Settings(BaseSettings):
     #: SQLite file by default; ``postgresql+asyncpg://user@host:5432/db`` in production.
     database_url: str = "sqlite+aiosqlite:///mesabot.db"
     log_level: str = "INFO"
-    #: Port of the HTTP listener: ``/healthz`` always, ``/telegram`` in webhook mode.
+    #: Port of the HTTP listener: ``/healthz`` always, ``/telegram`` in webhook mode,
+    #: ``/slack/events`` when Slack is configured without Socket Mode.
     http_port: int = 8080
     #: How long a claim on an incoming update lasts unless its process renews it (a live
     #: process renews every third of it; a crashed one's chats resume after it).
@@ -43,3 +44,14 @@ class Settings(BaseSettings):
     telegram_webhook_secret: SecretStr | None = Field(
         default=None, validation_alias="TELEGRAM_WEBHOOK_SECRET"
     )
+
+    #: Slack: the bot token (``xoxb-``) and the signing secret turn the Slack face on.
+    slack_bot_token: SecretStr | None = Field(default=None, validation_alias="SLACK_BOT_TOKEN")
+    slack_signing_secret: SecretStr | None = Field(
+        default=None, validation_alias="SLACK_SIGNING_SECRET"
+    )
+    #: An app-level token (``xapp-``): Socket Mode instead of HTTP requests from Slack.
+    slack_app_token: SecretStr | None = Field(default=None, validation_alias="SLACK_APP_TOKEN")
+    #: The Web API's base URL (change only to use a local test double).
+    slack_api_url: str = Field(default="https://slack.com/api/",
+                               validation_alias="SLACK_API_URL")

@@ -390,6 +390,19 @@ class FakeSlack:
                                  f"{self.responses.get(channel_id, [])}")
         return self.responses[channel_id]
 
+    async def wait_for_answer(self, channel_id: str, fragment: str) -> dict[str, Any]:
+        """The first response_url answer in a channel whose words contain ``fragment``
+        (what the person who typed or pressed saw)."""
+        def found() -> dict[str, Any] | None:
+            return next((r for r in self.responses.get(channel_id, [])
+                         if fragment in text_of(r)), None)
+        await self._wait(lambda: found() is not None,
+                         lambda: f"{channel_id}: no {fragment!r} in answers "
+                                 f"{[text_of(r) for r in self.responses.get(channel_id, [])]}")
+        answer = found()
+        assert answer is not None
+        return answer
+
     async def wait_for_ephemeral(self, channel_id: str, count: int = 1) -> list[dict[str, Any]]:
         await self._wait(lambda: len(self.ephemerals.get(channel_id, [])) >= count,
                          lambda: f"{channel_id}: wanted {count} ephemerals, got "

@@ -1,9 +1,11 @@
 """English, the bot's second language: as plain and courteous as the Spanish."""
 
 from bot.i18n.schedule_en import MESSAGES as SCHEDULE
+from bot.i18n.slack_en import MESSAGES as SLACK
 
 MESSAGES: dict[str, str] = {
     **SCHEDULE,
+    **SLACK,
     # dates
     "format.long_date": "{weekday} {day} {month} {year}",
     "format.short_date": "{weekday} {day:02d}/{month:02d}",

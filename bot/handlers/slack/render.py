@@ -41,7 +41,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypedDict
 
-from bot.commands.reply import Button, Reply, Style
+from bot.commands.reply import Button, Line, Reply, Style
+from bot.commands.words import find
 
 MAX_BLOCKS = 50
 MAX_TEXT = 3000
@@ -55,6 +56,11 @@ MAX_FALLBACK = 3000
 
 _ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 _LOOKALIKES = {"*": "\u2217", "_": "\u02cd", "~": "\u223c", "`": "\u02cb"}
+#: A command as the shared catalogs write it ("/tomar A-3"): on Slack there is one slash
+#: command, so it reads "/mesa tomar A-3" (a URL's path or "y/o" are not commands).
+_COMMAND = re.compile(r"(?<![\w/.:])/([^\W\d][\w]*)(?=( [^\W\d][\w]*)?)")
+#: What follows "/mesa" in a text already written for Slack.
+_SLACK_WORDS = ("unirme", "join")
 _QUOTE = re.compile(r"^([ \t]*)&gt;", re.MULTILINE)
 #: Room left for a line's prefix and markers when a long line is cut.
 _ROOM = MAX_TEXT - 16
@@ -238,3 +244,23 @@ def render(reply: Reply) -> list[Message]:
     ]
     messages[-1]["blocks"].extend(buttons)
     return messages
+
+
+def _slash(text: str) -> str:
+    def spoken(match: re.Match[str]) -> str:
+        word, following = match.group(1), (match.group(2) or "").strip()
+        if word.lower() == "mesa" and following and (
+                following.lower() in _SLACK_WORDS or find(following) is not None):
+            return match.group(0)  # already "/mesa tomar", "/mesa unirme"
+        return f"/mesa {word}" if find(word) is not None else match.group(0)
+
+    return _COMMAND.sub(spoken, text)
+
+
+def slash_commands(reply: Reply) -> Reply:
+    """``reply`` with each command it names written as typed on Slack: ``/mesa tomar``
+    for ``/tomar`` (the buttons carry the command itself, not text)."""
+    return Reply(lines=[Line(_slash(line.text), line.style) for line in reply.lines],
+                 buttons=reply.buttons, subject=reply.subject, replaces=reply.replaces,
+                 private=slash_commands(reply.private) if reply.private else None,
+                 attachments=reply.attachments)
