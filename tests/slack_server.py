@@ -69,6 +69,9 @@ class FakeSlack:
     opened: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     #: The App Home each user sees (views.publish), latest only.
     homes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: Files shared in each channel (files.completeUploadExternal), oldest first: each
+    #: ``{"id", "title", "name", "content"}`` with the uploaded bytes.
+    files: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     #: Answers queued per method; None answers normally (a failure after some successes).
     failures: dict[str, list[Failure | None]] = field(default_factory=dict)
     #: Methods that fail on every call until :meth:`recover` (a platform that is down).
@@ -81,6 +84,7 @@ class FakeSlack:
         self._triggers: dict[str, str] = {}  # trigger_id -> user; removed once used
         self._exchanged: set[str] = set()
         self._response_urls: dict[str, str] = {}  # key -> channel
+        self._uploads: dict[str, dict[str, Any]] = {}  # file_id -> name, length, content
         self._changed = asyncio.Event()
         self._runner: web.AppRunner | None = None
         self.base_url = ""
@@ -91,6 +95,7 @@ class FakeSlack:
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._handle)
         app.router.add_post("/respond/{key}", self._respond)
+        app.router.add_post("/upload/{file_id}", self._upload)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -137,6 +142,14 @@ class FakeSlack:
             self._post(channel, body, user=None)
         self._changed.set()
         return web.Response(text="ok")
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        """An upload URL from files.getUploadURLExternal: the file's bytes, once."""
+        upload = self._uploads.get(request.match_info["file_id"])
+        if upload is None or "content" in upload:
+            return web.Response(status=404, text="not_found")
+        upload["content"] = await request.read()
+        return web.Response(text=f"OK - {len(upload['content'])}")
 
     # Web API methods
 
@@ -275,6 +288,33 @@ class FakeSlack:
             return _error("message_not_found")
         return {"channel": channel, "permalink": self.permalink(channel, ts)}
 
+    def _api_files_getUploadURLExternal(self, params: dict[str, Any]) -> dict[str, Any]:
+        if not params.get("filename") or not str(params.get("length", "")).isdigit():
+            return _error("invalid_arguments")
+        file_id = f"F{next(self._ids):08d}"
+        self._uploads[file_id] = {"name": params["filename"], "length": int(params["length"])}
+        return {"upload_url": f"{self.origin}/upload/{file_id}", "file_id": file_id}
+
+    def _api_files_completeUploadExternal(self, params: dict[str, Any]) -> dict[str, Any]:
+        files = params.get("files")
+        channel = params.get("channel_id")
+        if not isinstance(files, list) or not files:
+            return _error("invalid_arguments")
+        if channel is not None and channel not in self.channels:
+            return _error("channel_not_found")  # a channel id: a user id is not accepted
+        shared = []
+        for item in files:
+            upload = self._uploads.get(str(item.get("id")))
+            if upload is None or "content" not in upload:
+                return _error("file_not_found")
+            if len(upload["content"]) != upload["length"]:
+                return _error("file_upload_size_mismatch")
+            shared.append({"id": item["id"], "title": item.get("title") or upload["name"],
+                           "name": upload["name"], "content": upload["content"]})
+        if channel is not None:
+            self.files.setdefault(str(channel), []).extend(shared)
+        return {"files": [{k: v for k, v in f.items() if k != "content"} for f in shared]}
+
     # what tests do: people, channels, typing, failures
 
     def add_user(self, user_id: str, name: str, locale: str = "es-ES",
@@ -402,6 +442,13 @@ class FakeSlack:
         answer = found()
         assert answer is not None
         return answer
+
+    async def wait_for_files(self, channel_id: str, count: int) -> list[dict[str, Any]]:
+        """The files shared in a channel once there are ``count``."""
+        await self._wait(lambda: len(self.files.get(channel_id, [])) >= count,
+                         lambda: f"{channel_id}: wanted {count} files, got "
+                                 f"{[f['name'] for f in self.files.get(channel_id, [])]}")
+        return self.files[channel_id]
 
     async def wait_for_ephemeral(self, channel_id: str, count: int = 1) -> list[dict[str, Any]]:
         await self._wait(lambda: len(self.ephemerals.get(channel_id, [])) >= count,

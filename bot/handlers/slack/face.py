@@ -32,7 +32,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.commands.dispatch import Dispatcher
-from bot.commands.reply import Reply
+from bot.commands.reply import Attachment, Reply
 from bot.core.clock import Clock
 from bot.core.services import Services
 from bot.handlers.health import Health
@@ -164,20 +164,30 @@ class SlackFace:
         bot), split as needed, within the limits; a 429 waits and retries.
 
         As on Telegram, ``skip`` parts Slack already accepted are not posted again and
-        ``on_part(k)`` is awaited once part ``k`` (from 1) is accepted. Files attached
-        to a reply are not posted on Slack (the text carries the agenda).
+        ``on_part(k)`` is awaited once part ``k`` (from 1) is accepted: the text's
+        messages first, then each attached file, shared in the conversation.
         """
         posted: list[dict[str, Any]] = []
-        parts = render(slash_commands(reply))
-        for k, part in enumerate(parts[skip:], start=skip + 1):
+        messages = render(slash_commands(reply))
+        parts: list[Callable[[], Awaitable[Any]]] = []
+        for message in messages:
 
-            def post(p: Message = part) -> Awaitable[Any]:
+            def post(p: Message = message) -> Awaitable[Any]:
                 return self.client.chat_postMessage(
                     channel=channel, text=p["text"], blocks=p["blocks"], unfurl_links=False,
                     unfurl_media=False)
 
-            answer = await self.call(channel, post)
-            posted.append(answer)
+            parts.append(post)
+        for attachment in reply.attachments:
+
+            def share(a: Attachment = attachment) -> Awaitable[Any]:
+                return self.share(channel, a)
+
+            parts.append(share)
+        for k, part in enumerate(parts[skip:], start=skip + 1):
+            answer = await self.call(channel, part)
+            if k <= len(messages):
+                posted.append(answer)
             if on_part is not None:
                 await on_part(k)
         if (reply.subject or reply.buttons) and posted and mesa_id is not None:
@@ -189,6 +199,20 @@ class SlackFace:
                 platform=PLATFORM, chat_id=str(last.get("channel") or channel),
                 message_id=str(last.get("ts")), mesa_id=mesa_id, ref=reply.subject or "")
         return posted
+
+    async def share(self, channel: str, attachment: Attachment) -> Any:
+        """Share a file of a reply in a conversation (``files_upload_v2``)."""
+        return await self.client.files_upload_v2(
+            channel=await self.conversation(channel), content=attachment.content,
+            filename=attachment.filename, title=attachment.filename)
+
+    async def conversation(self, channel: str) -> str:
+        """A channel id for a person's id (their messages with the bot): files are
+        shared in a conversation, where messages may be sent to the person directly."""
+        if not channel.startswith(("U", "W")):
+            return channel
+        answer = await self.client.conversations_open(users=channel)
+        return str((answer.get("channel") or {}).get("id") or channel)
 
     async def call(self, channel: str, send: Callable[[], Awaitable[Any]]) -> dict[str, Any]:
         for attempt in range(1, SEND_TRIES + 1):

@@ -25,7 +25,7 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 from bot.commands.dispatch import DEFAULT_TZ, language_for
 from bot.commands.parse import split_command
 from bot.commands.present import Presenter
-from bot.commands.reply import Reply, Style
+from bot.commands.reply import Attachment, Reply, Style
 from bot.commands.words import find
 from bot.core.chats import ChatRef
 from bot.core.errors import DomainError, UnknownMember
@@ -270,6 +270,12 @@ class Answer:
                                      response_type=shown, replace_original=replacing or None)
             if result.status_code >= 400:
                 raise RuntimeError(f"response_url answered {result.status_code}")
+        for attachment in reply.attachments:  # a response_url carries no files
+
+            def share(a: Attachment = attachment) -> Awaitable[Any]:
+                return self.face.share(self.channel, a)
+
+            await self.face.call(self.channel, share)
 
 
 def _mesa_id(identity: Identity, slug: str | None) -> int | None:
