@@ -17,9 +17,10 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import and_, case, literal, update
 from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core import audit
-from bot.core.context import UseCases
+from bot.core.context import UseCases, locked
 from bot.core.errors import BadValue, ChannelNotLinked, UnknownMember
 from bot.storage.backlog import PLATFORMS as PLATFORMS  # the platforms, for the faces
 from bot.storage.database import apart_from_update
@@ -66,7 +67,7 @@ class Channel:
 
 
 class Channels(UseCases):
-    async def _read(self, s: Any, member_id: int) -> Channel:
+    async def _read(self, s: AsyncSession, member_id: int) -> Channel:
         member, current = (await s.exec(
             select(Member, private_platform()).where(col(Member.id) == member_id)
         )).first() or (None, None)
@@ -90,20 +91,22 @@ class Channels(UseCases):
             raise BadValue(field="channel", value=platform, allowed=list(PLATFORMS))
         now = self.clock.now()
         async with self.db.write() as s:
-            member = await s.get(Member, member_id)
+            member = (await s.exec(locked(select(Member).where(Member.id == member_id)))
+                      ).first()
             if member is None:
                 raise UnknownMember(name="")
             if getattr(member, _ACCOUNT[platform]) is None:
                 raise ChannelNotLinked(platform=platform, handle=member.handle)
-            before = member.channel
-            member.channel = platform
-            s.add(member)
-            await audit.record(
-                s, at=now, mesa_id=None, actor_id=member_id, kind="member.channel",
-                subject=member.handle, source=source,
-                before={"channel": before}, after={"channel": platform},
-            )
-            await s.flush()
+            if member.channel != platform:  # the same choice twice is recorded once
+                before = member.channel
+                member.channel = platform
+                s.add(member)
+                await audit.record(
+                    s, at=now, mesa_id=None, actor_id=member_id, kind="member.channel",
+                    subject=member.handle, source=source,
+                    before={"channel": before}, after={"channel": platform},
+                )
+                await s.flush()
             return await self._read(s, member_id)
 
     async def used(self, *, identity: Identity, platform: str) -> None:

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import select
 
 from bot.core import audit
 from bot.core.clock import ManualClock
@@ -16,6 +17,7 @@ from bot.core.notices import Pending
 from bot.core.services import Services
 from bot.storage.backlog import outbox_backlog
 from bot.storage.database import with_each_write
+from bot.storage.tables import AuditEvent
 from tests.builders import Cast
 from tests.conftest import LIMA
 
@@ -191,8 +193,13 @@ async def test_a_choice_is_audited_and_one_changed_behind_the_bot_is_detected(
     await _link(services, "maria", telegram=111, slack="U1")
     maria = await services.members.identify(handle="maria")
     await services.channels.choose(member_id=maria.member_id, platform="slack", source="t:1")
+    await services.channels.choose(member_id=maria.member_id, platform="slack", source="t:2")
     await _wrote_from(services, "maria", "telegram")  # bookkeeping: never reported
     assert await _verify(services) == []
+    async with services.db.read() as s:
+        events = (await s.exec(select(AuditEvent.subject, AuditEvent.after, AuditEvent.source)
+                               .where(AuditEvent.kind == "member.channel"))).all()
+    assert [tuple(e) for e in events] == [("maria", {"channel": "slack"}, "t:1")]
     async with services.db.write() as s:
         await s.exec(text("UPDATE member SET channel = 'telegram' WHERE handle = 'maria'"))
     assert await _verify(services) == [
