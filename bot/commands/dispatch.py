@@ -58,6 +58,15 @@ class Dispatcher:
                 actor=identity.actor(mesa), source=source)
         return say.already_done(refs)
 
+    async def _used(self, identity: Identity, platform: str) -> None:
+        """Remember the platform they wrote from (their private notices follow it);
+        a failure to is logged and costs them no answer."""
+        try:
+            await self.services.channels.used(identity=identity, platform=platform)
+        except Exception:
+            log.exception("could not note %s as member %s's platform", platform,
+                          identity.member_id)
+
     async def handle(
         self, identity: Identity, text: str, *, mesa: str | None = None, source: str = "",
         chat: ChatRef | None = None, language_hint: str | None = None,
@@ -68,6 +77,8 @@ class Dispatcher:
         answering, and the update was taken again) is answered again: its effects are
         not repeated, and the reply names what they were.
         """
+        if chat is not None:
+            await self._used(identity, chat.platform)
         say = Presenter(language_for(identity, language_hint), DEFAULT_TZ)
         if len(text) > MAX_INPUT:
             return say.error("too_long", length=len(text), limit=MAX_INPUT)
@@ -84,7 +95,8 @@ class Dispatcher:
         try:
             if not command.needs_mesa:
                 reply = await PLAIN_HANDLERS[command.name](
-                    Plain(services=self.services, identity=identity, say=say, args=args)
+                    Plain(services=self.services, identity=identity, say=say, args=args,
+                          source=source)
                 )
                 if in_group and command.name == "mesa":  # their mesas are theirs to know
                     return Reply(private=reply).add(say.t("mesa.sent_privately"))

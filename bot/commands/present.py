@@ -2,7 +2,8 @@
 
 One method per kind of result; the same words serve every face. The pieces live in
 :mod:`bot.commands.voice`, the agenda and notifications in
-:mod:`bot.commands.present_agenda`, refusals in :mod:`bot.commands.present_errors`.
+:mod:`bot.commands.present_agenda`, refusals in :mod:`bot.commands.present_errors`,
+a member's own settings in :mod:`bot.commands.present_member`.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from datetime import datetime
 from bot.commands.parse import Triage
 from bot.commands.present_agenda import AgendaWords
 from bot.commands.present_errors import ErrorWords
+from bot.commands.present_member import MemberWords
 from bot.commands.reply import Button, Reply, Style
 from bot.commands.voice import clip
 from bot.commands.words import find
@@ -23,7 +25,6 @@ from bot.core.dates import Reading, full_numeric
 from bot.core.departures import Removed
 from bot.core.enums import ActionStatus, BlockedReason, OwnerClass, RequestKind, Role, RootCause
 from bot.core.invitations import Approved, Invited, Joined
-from bot.core.members import Identity
 from bot.core.mesa_settings import Schedule
 from bot.core.series import SeriesEnded, SeriesStarted
 from bot.core.views import (
@@ -41,7 +42,7 @@ def _numbers(numbers: list[int]) -> str:
     return ", ".join(str(n) for n in numbers)
 
 
-class Presenter(AgendaWords, ErrorWords):
+class Presenter(AgendaWords, ErrorWords, MemberWords):
     # bottlenecks
 
     def logged(self, result: Logged) -> Reply:
@@ -292,16 +293,6 @@ class Presenter(AgendaWords, ErrorWords):
     def linked(self, linked: LinkedChat) -> Reply:
         return Reply().add(self.t("chat.linked", mesa=linked.mesa_name,
                                   purpose=self.t(f"purpose.{linked.purpose}")))
-
-    def mesa_choices(self, identity: Identity) -> Reply:
-        reply = Reply().add(self.t("mesa.choose"))
-        for choice in identity.mesas:
-            current = " ✓" if choice.slug == identity.current_mesa else ""
-            reply.add(f"{choice.name} ({choice.slug}){current}", Style.ITEM)
-            reply.buttons.append(Button(choice.name, f"/mesa {choice.slug}"))
-        if not identity.mesas:
-            return Reply().add(self.t("error.not_a_member"), Style.ERROR)
-        return reply
 
     # steps: the next choice, as buttons
 

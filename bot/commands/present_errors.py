@@ -70,6 +70,9 @@ class ErrorWords(Voice):
             p["choices"] = ", ".join(p.get("choices", [])) or "—"
         elif isinstance(error, errors.NotParticipant):
             p["role"] = label(self.lang, "role", p["role"])
+        elif isinstance(error, errors.ChannelNotLinked):
+            p["choice"] = p["platform"]
+            p["platform"] = self.t(f"platform.{p['platform']}")
         elif isinstance(error, errors.BadTriage):
             p.setdefault("value", p.get("missing", p.get("field", "")))
         return self.error(code, **p)

@@ -360,6 +360,7 @@ class Plain:
     identity: Identity
     say: Presenter
     args: str
+    source: str = ""
 
 
 PlainHandler = Callable[[Plain], Awaitable[Reply]]
@@ -389,5 +390,15 @@ HANDLERS: dict[str, Handler] = {
     "invite": invite, "approve": approve, "remove": remove, "handover": handover,
     "escalation": escalation, "settings": settings,
 }
-PLAIN_HANDLERS: dict[str, PlainHandler] = {"help": help, "mesa": mesa}
+async def channel(c: Plain) -> Reply:
+    """``/canal`` says where private notices go; ``/canal slack`` sends them there."""
+    channels, member_id = c.services.channels, c.identity.member_id
+    if not c.args.strip():
+        return c.say.channel(await channels.show(member_id=member_id))
+    chosen = await channels.choose(member_id=member_id, platform=c.args.split()[0],
+                                   source=c.source)
+    return c.say.channel(chosen, changed=True)
+
+
+PLAIN_HANDLERS: dict[str, PlainHandler] = {"help": help, "mesa": mesa, "channel": channel}
 

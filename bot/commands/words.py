@@ -53,6 +53,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("escalation", "escalada", "escalation"),
     Command("settings", "ajustes", "settings", ("configuracion",)),
     Command("mesa", "mesa", "mesa", ("mesas",), needs_mesa=False),
+    Command("channel", "canal", "channel", needs_mesa=False),
     Command("help", "ayuda", "help", needs_mesa=False),
 )
 

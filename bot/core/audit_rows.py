@@ -192,18 +192,22 @@ async def _check_memberships(
         problems.append(_gone(f"mesa:{mesa_id} @{handle}"))
 
 
-_IDENTITY_KEYS = ("telegram_user_id", "slack_user_id")
+#: A member's chat accounts, and the platform they chose for private notices (/canal):
+#: a choice changed behind the bot's back would send their notices elsewhere. The
+#: platform they last wrote from is bookkeeping that every message may change: no event
+#: carries it, and it is not held against any.
+_IDENTITY_KEYS = ("telegram_user_id", "slack_user_id", "channel")
 
 
 async def _check_identities(
     session: AsyncSession, events: list[AuditEvent], problems: list[str]
 ) -> None:
-    """Each member's chat accounts (the bot's whole idea of who is writing) against
-    their events. A member is created once: by an administrator (``member.created``, in
-    the global chain) or by joining with an invitation (in that mesa's chain, the only
-    mesa event that carries accounts); every later change is in the global chain. So
-    the creation comes first, then the global chain in its order: no cross-chain
-    ordering is needed."""
+    """Each member's chat accounts (the bot's whole idea of who is writing) and chosen
+    platform against their events. A member is created once: by an administrator
+    (``member.created``, in the global chain) or by joining with an invitation (in that
+    mesa's chain, the only mesa event that carries accounts); every later change is in
+    the global chain. So the creation comes first, then the global chain in its order:
+    no cross-chain ordering is needed."""
     carrying = [e for e in events if any(k in (e.after or {}) for k in _IDENTITY_KEYS)]
     created = [e for e in carrying if e.kind == "member.created" or e.mesa_id is not None]
     later = [e for e in carrying if e.mesa_id is None and e.kind != "member.created"]

@@ -250,6 +250,12 @@ class BadValue(DomainError):
     code = "bad_value"
 
 
+class ChannelNotLinked(DomainError):
+    """Private notices cannot go to a platform the member has no account on."""
+
+    code = "channel_not_linked"
+
+
 class Conflict(DomainError):
     """Something already exists under that name."""
 

@@ -64,6 +64,9 @@ class Identity:
     current_mesa: str | None = None
     #: Mesas where a role they asked for waits for a coordinator: (slug, name).
     pending: tuple[tuple[str, str], ...] = ()
+    #: The platform they last wrote from, as stored: a message from another one is
+    #: remembered (:meth:`bot.core.channels.Channels.used`), one from it costs nothing.
+    last_platform: str | None = None
 
     def mesa(self, slug: str | None = None) -> MesaChoice:
         """The named mesa, or the only one they belong to."""
@@ -350,7 +353,8 @@ class Members(UseCases):
             current = next((c.slug for c in choices if c.mesa_id == member.current_mesa_id), None)
             return Identity(member_id=member.id, handle=member.handle, name=member.name,
                             language=member.language, language_chosen=member.language_chosen,
-                            mesas=choices, current_mesa=current, pending=pending)
+                            mesas=choices, current_mesa=current, pending=pending,
+                            last_platform=member.last_platform)
 
     async def set_language(self, *, actor: Actor, language: str, source: str = "") -> str:
         language = language.strip().lower()[:5]

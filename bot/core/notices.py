@@ -18,8 +18,10 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core.audit import jsonable
+from bot.core.channels import notice_platform
 from bot.core.context import UseCases
 from bot.core.enums import Audience
+from bot.storage.backlog import addressed_to
 from bot.storage.tables import Member, Mesa, MesaSession, OutboxDelivery, OutboxMessage
 
 
@@ -35,20 +37,23 @@ def notify(
     source: str = "",
 ) -> None:
     """Queue a notice. ``source`` is where the change came from (a face's chat and
-    message), so a face can spare that chat the news it has just been answered."""
+    message), so a face can spare that chat the news it has just been answered. A
+    private notice is addressed to one platform as it is inserted (see
+    :mod:`bot.core.channels`)."""
     if (audience is Audience.MEMBER) != (member_id is not None):
         raise ValueError("a member notice needs a member, a chat notice none")
-    session.add(
-        OutboxMessage(
-            mesa_id=mesa_id,
-            audience=audience.value,
-            member_id=member_id,
-            kind=kind,
-            params=jsonable(params),
-            source=source[:200],
-            created_at=at,
-        )
+    message = OutboxMessage(
+        mesa_id=mesa_id,
+        audience=audience.value,
+        member_id=member_id,
+        kind=kind,
+        params=jsonable(params),
+        source=source[:200],
+        created_at=at,
     )
+    if member_id is not None:  # a SQL expression: evaluated by the INSERT at flush
+        message.platform = notice_platform(member_id)
+    session.add(message)
 
 
 async def notify_once(
@@ -74,6 +79,7 @@ async def notify_once(
         insert(OutboxMessage).values(
             mesa_id=mesa_id, audience=audience.value, member_id=member_id, kind=kind,
             params=jsonable(params), source=source[:200], created_at=at, dedupe_key=key,
+            platform=notice_platform(member_id) if member_id is not None else None,
         ).on_conflict_do_nothing(index_elements=["dedupe_key"])
     )
     return bool(result.rowcount)
@@ -167,7 +173,8 @@ class Outbox(UseCases):
 
     async def pending(self, *, platform: str, limit: int = 100) -> list[Pending]:
         """The oldest notifications ``platform`` has not finished with and may try now,
-        each in its reader's language."""
+        each in its reader's language: a private notice only on the platform it was
+        addressed to when written."""
         now = self.clock.now()
         async with self.db.read() as s:
             rows = await s.exec(
@@ -177,6 +184,7 @@ class Outbox(UseCases):
                 .outerjoin(OutboxDelivery, (col(OutboxDelivery.outbox_id) == OutboxMessage.id)
                            & (col(OutboxDelivery.platform) == platform))
                 .where(col(OutboxMessage.created_at) >= now - DELIVERY_WINDOW)
+                .where(addressed_to(platform))
                 .where(self._due(now))
                 .order_by(col(OutboxMessage.id))
                 .limit(limit)

@@ -9,6 +9,7 @@ from bot.core.agenda import Agendas
 from bot.core.agenda_delivery import AgendaDelivery
 from bot.core.bottlenecks import Bottlenecks
 from bot.core.cadence import CadenceWatch
+from bot.core.channels import Channels
 from bot.core.chats import Chats
 from bot.core.clock import Clock
 from bot.core.departures import Departures
@@ -40,6 +41,7 @@ class Services:
     reading: Reading
     outbox: Outbox
     chats: Chats
+    channels: Channels
     invitations: Invitations
     departures: Departures
     reminders: Reminders
@@ -64,6 +66,7 @@ class Services:
             reading=Reading(db=db, clock=clock),
             outbox=Outbox(db=db, clock=clock),
             chats=Chats(db=db, clock=clock),
+            channels=Channels(db=db, clock=clock),
             invitations=Invitations(db=db, clock=clock),
             departures=Departures(db=db, clock=clock),
             reminders=Reminders(db=db, clock=clock),

@@ -79,6 +79,18 @@ def with_each_write(hook: WriteHook) -> Iterator[None]:
         _write_hook.reset(token)
 
 
+@contextmanager
+def apart_from_update() -> Iterator[None]:
+    """Writes in this context are bookkeeping, not the incoming update's effects (the
+    platform a member last wrote from): no hook of :func:`with_each_write` runs in them,
+    so the update is still marked done in the transaction of its own effects."""
+    token = _write_hook.set(None)
+    try:
+        yield
+    finally:
+        _write_hook.reset(token)
+
+
 def _is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
 

@@ -79,6 +79,10 @@ class Member(SQLModel, table=True):
     telegram_user_id: int | None = Field(default=None, sa_type=BigInteger, unique=True)
     slack_user_id: str | None = Field(default=None, max_length=40, unique=True)
     created_at: datetime = Field(sa_type=UTCDateTime)
+    #: Where private notices go for someone on several platforms: the one they chose
+    #: with /canal, else the one they last wrote from (:mod:`bot.core.channels`).
+    channel: str | None = Field(default=None, max_length=12)
+    last_platform: str | None = Field(default=None, max_length=12)
 
 
 class Membership(SQLModel, table=True):
@@ -257,6 +261,9 @@ class OutboxMessage(SQLModel, table=True):
     #: ("ping:<session>:<hours>:<member>"), so a notice is queued once however many
     #: times, or by however many processes, its moment is looked at.
     dedupe_key: str | None = Field(default=None, max_length=120, unique=True)
+    #: The one platform that delivers a private notice, decided when it is written
+    #: (:func:`bot.core.channels.notice_platform`); None: every face (a chat notice).
+    platform: str | None = Field(default=None, max_length=12)
 
 
 class ChatLink(SQLModel, table=True):

@@ -64,6 +64,9 @@ PROMISES: dict[str, Kept] = {
     "error.awaiting_approval": Kept(None, "bot.core.invitations.Invitations.approve"),
     # "Le hablaré en español": replies and notices are rendered in the member's language.
     "language.set": Kept(None, "bot.core.notices.Outbox.pending"),
+    # "Sus avisos privados irán por Slack": every private notice written after the
+    # choice is addressed, as it is inserted, to the platform chosen.
+    "channel.chosen": Kept(None, "bot.core.channels.notice_platform"),
 }
 
 #: Sentences in a future tense that promise nothing the bot must later do.
