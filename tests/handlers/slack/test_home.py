@@ -211,3 +211,25 @@ async def test_a_long_list_is_cut_within_a_homes_limits_and_says_where_the_rest_
     assert len(home["blocks"]) <= 100
     shown = [line for line in _lines(home) if line.startswith("• A-")]
     assert len(shown) == 20 and all(line.count("…") == 1 for line in shown)
+
+
+async def test_confirm_from_the_home_asks_for_a_date_in_messages_and_keeps_it(
+    app: httpx.AsyncClient, slack: FakeSlack, slack_requests: SlackRequests,
+    people: dict[str, str], slack_face: SlackFace,
+) -> None:
+    """A claim with no date yet: the Home offers to confirm it; the date is asked in her
+    messages with the bot, whose buttons act in the same mesa."""
+    services, maria = slack_face.services, people["maria"]
+    await _promises(services, "maria", ("Mapear los viveros", None))
+    home = await _open_home(app, slack, slack_requests, maria, "Confirmar A-1")
+    await slack_requests.home_action(maria, home, "cmd-0", "/confirm A-1").send(app)
+    dm = slack.dm(maria)["id"]
+    step = await slack.wait_for_text(dm, "¿Para cuándo se compromete con A-1?")
+    await slack_requests.block_action(maria, dm, step, "cmd-0", "/confirm A-1 el viernes"
+                                      ).send(app)
+    await slack.wait_for_text(dm, "A-1 confirmada: María Quispe (APFU) se compromete para "
+                                  "el viernes 15 de enero de 2027")
+    [action] = await _mine(services, "maria")
+    assert (action.status, str(action.due_on)) == ("confirmed", "2027-01-15")
+    again = await _open_home(app, slack, slack_requests, maria, "vence vie 15/01")
+    assert "/confirm A-1" not in _button_values(again)
