@@ -176,6 +176,28 @@ class SlackRequests:
             "actions": [action],
         }, age)
 
+    def home_action(self, user: str, home: Mapping[str, Any], action_id: str, value: str,
+                    block_id: str | None = None, age: float = 0) -> SignedRequest:
+        """``user`` pressed a button of their App Home ``home`` (the view as the fake
+        recorded it; in the block ``block_id`` if given, else the first that has it):
+        the container is the view, and there is no channel and no ``response_url``."""
+        blocks = [b for b in home.get("blocks") or []
+                  if block_id is None or b.get("block_id") == block_id]
+        button = self._find_button({"blocks": blocks}, action_id, value)
+        action = {"action_id": action_id, "block_id": button["_block_id"],
+                  "text": button.get("text", {"type": "plain_text", "text": value}),
+                  "value": value, "type": "button",
+                  "action_ts": f"{int(self.clock())}.{next(self._ids):06d}"}
+        return self.interaction({
+            "type": "block_actions", "user": self._user(user), "api_app_id": BOT["app_id"],
+            "token": "verification-token-unused",
+            "container": {"type": "view", "view_id": home["id"]},
+            "trigger_id": self._trigger(user), "team": self._team(),
+            "enterprise": None, "is_enterprise_install": False,
+            "view": {k: v for k, v in home.items() if not k.startswith("_")},
+            "state": {"values": {}}, "actions": [action],
+        }, age)
+
     def view_submission(self, user: str, view: Mapping[str, Any],
                         values: Mapping[str, Mapping[str, Any]],
                         age: float = 0) -> SignedRequest:

@@ -463,11 +463,14 @@ class FakeSlack:
                                  f"{self.opened.get(user_id, [])}")
         return self.views[self.opened[user_id][count - 1]["id"]]
 
-    async def wait_for_home(self, user_id: str, fragment: str = "") -> dict[str, Any]:
-        """The user's App Home once published (and containing ``fragment``)."""
+    async def wait_for_home(self, user_id: str, fragment: str = "", *,
+                            after: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The user's App Home once published (and containing ``fragment``; published
+        again since the view ``after``, if given)."""
         def ready() -> bool:
             home = self.homes.get(user_id)
-            return home is not None and fragment in text_of(home)
+            return (home is not None and fragment in text_of(home)
+                    and (after is None or home["id"] != after["id"]))
         await self._wait(ready, lambda: f"{user_id}: no {fragment!r} in home "
                                         f"{text_of(self.homes.get(user_id, {}))!r}")
         return self.homes[user_id]

@@ -67,6 +67,10 @@ def durable(body: dict[str, Any]) -> Stored | None:
         if not body.get("event_id") or not _event_wanted(event):
             return None
         chat = str(event.get("channel") or event.get("user") or "none")
+        if event.get("type") == "app_home_opened":
+            # queued with the person's presses in the Home (which carry no channel), so
+            # their Home's requests run in order and no publish shows an older state
+            chat = str(event.get("user") or chat)
         return Stored(Incoming(number(f"event:{body['event_id']}"), chat, payload),
                       f"event:{event.get('type')}")
     if body.get("command") and body.get("trigger_id"):

@@ -31,6 +31,7 @@ from bot.core.chats import ChatRef
 from bot.core.errors import DomainError, UnknownMember
 from bot.core.members import Identity
 from bot.core.text import scrub
+from bot.handlers.slack.home import Home, mesa_of
 from bot.handlers.slack.render import Message, render, slash_commands
 from bot.i18n import lang_of, t
 from bot.storage.database import AlreadyDone, effects_done
@@ -53,6 +54,7 @@ def register(face: SlackFace) -> Listeners:
     worker.command("/mesa")(listeners.command)
     worker.action(re.compile(r"^cmd-\d+$"))(listeners.button)
     worker.event("message")(listeners.message)
+    worker.event("app_home_opened")(listeners.home.opened)
     worker.error(listeners.failed)
     return listeners
 
@@ -66,6 +68,7 @@ class Listeners:
     def __init__(self, face: SlackFace) -> None:
         self.face = face
         self.services = face.services
+        self.home = Home(face)
 
     def immediate(self, body: dict[str, Any]) -> bool:
         """Requests the front app answers at once instead of storing (see the face)."""
@@ -125,6 +128,9 @@ class Listeners:
         await ack()
         user = str(body["user"]["id"])
         container = body.get("container") or {}
+        if container.get("type") == "view":
+            await self.pressed_in_view(user, body, action)
+            return
         channel = str((body.get("channel") or {}).get("id") or container.get("channel_id")
                       or user)
         chat = ChatRef(PLATFORM, channel, str((body.get("channel") or {}).get("name") or ""),
@@ -140,6 +146,23 @@ class Listeners:
         await self.run(user, chat, str(action.get("value") or ""),
                        f"{PLATFORM}:{channel}:button:{body.get('trigger_id')}", answer,
                        mesa=mesa)
+
+    async def pressed_in_view(self, user: str, body: dict[str, Any], action: dict[str, Any]
+                              ) -> None:
+        """A button in the App Home: no channel, no ``response_url``. The person acts
+        as in their messages with the bot, in the mesa the button's block names (else
+        their only or chosen one), and reads the answer there; then their Home is
+        published again, showing the new state (a failure to publish loses nothing:
+        opening the tab publishes it again)."""
+        answer = Answer(self.face, user, user, None, pressed=True)
+        await self.run(user, ChatRef(PLATFORM, user, "", True), str(action.get("value") or ""),
+                       f"{PLATFORM}:{user}:button:{body.get('trigger_id')}", answer,
+                       mesa=mesa_of(action.get("block_id")))
+        if (body.get("view") or {}).get("type") == "home":
+            try:
+                await self.home.publish(user)
+            except SlackApiError as error:
+                log.warning("views.publish for %s: %s", user, error.response.get("error"))
 
     async def message(self, event: dict[str, Any]) -> None:
         """A message to the bot: in its messages with a person, a command (the slash is
