@@ -258,6 +258,8 @@ class Answer:
 
                 await self.face.call(self.channel, post)
             return
+        if await self._posted(reply, mesa_id, replace=replace):
+            return
         if self.response_url is None:
             await self.face.send(self.user, reply, mesa_id=mesa_id)
             return
@@ -270,6 +272,27 @@ class Answer:
                                      response_type=shown, replace_original=replacing or None)
             if result.status_code >= 400:
                 raise RuntimeError(f"response_url answered {result.status_code}")
+
+    async def _posted(self, reply: Reply, mesa_id: int | None, *, replace: bool) -> bool:
+        """An answer about one action, in a channel, posted as the bot's own message.
+
+        Slack tells nobody the ``ts`` of what goes through a ``response_url``, so a
+        reply in the thread of such an answer ("A-1 confirmada ...") could not be read
+        as progress on A-1, and the person would be ignored. Posted with
+        ``chat.postMessage`` its ``ts`` and subject are remembered, as for notices.
+        Where the bot is not a member (it cannot post there), the ``response_url`` is
+        used after all; an answer that replaces the pressed message keeps doing so.
+        """
+        if (reply.is_error or not reply.subject or mesa_id is None or self.ephemeral
+                or (replace and self.pressed and reply.replaces)):
+            return False
+        try:
+            await self.face.send(self.channel, reply, mesa_id=mesa_id)
+        except SlackApiError as error:
+            if error.response.get("error") not in NOT_THERE or not self.response_url:
+                raise
+            return False
+        return True
 
 
 def _mesa_id(identity: Identity, slug: str | None) -> int | None:
