@@ -149,19 +149,25 @@ class Listeners:
         if not user or not text:
             return
         source = f"{PLATFORM}:{channel}:{event.get('ts')}"
-        if event.get("channel_type") == "im":
+        private = event.get("channel_type") == "im"
+        thread = event.get("thread_ts")
+        # A reply in the thread of the bot's message about an action (a ping says "reply
+        # to this message") is progress on it, in the person's messages with the bot too.
+        about = None if thread in (None, event.get("ts")) else (
+            await self.services.chats.subject_of(platform=PLATFORM, chat_id=channel,
+                                                 message_id=str(thread)))
+        if about is not None and about[1]:
+            mesa, ref = about
+            answer = Answer(self.face, user, channel, None,
+                            thread=None if private else str(thread))
+            await self.run(user, ChatRef(PLATFORM, channel, "", private),
+                           f"/avance {ref} {text}", source, answer, mesa=mesa)
+            return
+        if private:
             chat = ChatRef(PLATFORM, channel, "", True)
             line = text if text.startswith("/") else "/" + text
             await self.run(user, chat, line, source, Answer(self.face, user, channel, None))
-            return
-        about = await self.services.chats.subject_of(
-            platform=PLATFORM, chat_id=channel, message_id=str(event.get("thread_ts")))
-        if about is None or not about[1]:
-            return  # people talking in a thread: not for the bot
-        mesa, ref = about
-        answer = Answer(self.face, user, channel, None, thread=str(event.get("thread_ts")))
-        await self.run(user, ChatRef(PLATFORM, channel, "", False), f"/avance {ref} {text}",
-                       source, answer, mesa=mesa)
+        # else: people talking in a thread, not for the bot
 
     async def failed(self, error: Exception, context: dict[str, Any]) -> None:
         """A listener raised: kept for the inbox, which logs it and retries."""

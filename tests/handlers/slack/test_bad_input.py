@@ -168,3 +168,22 @@ async def test_a_member_of_another_mesa_cannot_act_in_this_mesas_channel(
     assert answer["response_type"] == "ephemeral"
     assert "Mesa Forestal" not in text_of(answer)  # nobody is shown another mesa's name
     assert await _bottlenecks(slack_face) == []
+
+
+async def test_in_a_channel_the_bot_was_not_invited_to_answers_still_reach_the_person(
+    app: httpx.AsyncClient, slack: FakeSlack, slack_requests: SlackRequests,
+    people: dict[str, str], slack_face: SlackFace,
+) -> None:
+    """Slash commands work where the bot is not a member; its own messages do not (the
+    fake answers channel_not_found for a channel it was never added to): an answer
+    about an action goes back through the command's response_url instead."""
+    outside = "C0AFUERA"
+    await slack_requests.command(people["rosa"], outside, "vincular grupo").send(app)
+    await slack.wait_for_answer(outside, "como grupo de la mesa")
+    await slack_requests.command(people["maria"], outside, "problema Registro lento").send(app)
+    await slack.wait_for_answer(outside, "Registrado como P-1")
+    await slack_requests.command(people["rosa"], outside, "accion P-1 Publicar").send(app)
+    await slack.wait_for_answer(outside, "Acción A-1 propuesta")
+    await slack_requests.command(people["jorge"], outside, "tomar A-1").send(app)
+    claimed = await slack.wait_for_answer(outside, "A-1 la asume Jorge Salas")
+    assert claimed["response_type"] == "in_channel"

@@ -152,3 +152,41 @@ async def test_tom_in_english_and_maria_typing_to_the_bot(
     await slack_requests.message(people["tom"], tom, "help").send(app)
     help_ = await slack.wait_for_text(tom, "Mesa commands")
     assert "/mesa claim" in text_of(help_)
+
+
+async def test_the_ping_before_the_session_is_answered_in_its_thread_and_by_a_button(
+    app: httpx.AsyncClient, slack: FakeSlack, slack_requests: SlackRequests,
+    people: dict[str, str], slack_face: SlackFace,
+) -> None:
+    """The ping says "reply to this message": on Slack a reply is an answer in the
+    message's thread, in the person's messages with the bot as anywhere."""
+    send = slack_requests
+    await _linked(app, slack, send, people)
+    await send.command(people["rosa"], TEAM_CHANNEL, "sesion viernes 10:00").send(app)
+    await slack.wait_for_answer(TEAM_CHANNEL, "Sesión 1 programada")
+    await send.command(people["maria"], GROUND, "problema Guías de transporte lentas").send(app)
+    await slack.wait_for_answer(GROUND, "Registrado como P-1")
+    await send.command(people["rosa"], TEAM_CHANNEL, "accion P-1 Digitalizar las guías").send(app)
+    await slack.wait_for_text(GROUND, "Acción A-1")
+    await send.command(people["jorge"], GROUND, "tomar A-1").send(app)
+    await send.command(people["jorge"], GROUND, "confirmar A-1 el viernes").send(app)
+    await slack.wait_for_text(GROUND, "Se le recordará antes de cada sesión")
+
+    clock = slack_face.services.clock
+    assert isinstance(clock, ManualClock)
+    clock.set(datetime(2027, 1, 13, 10, 0, tzinfo=LIMA))
+    assert await slack_face.services.reminders.tick() == 1
+    slack_face.delivery.wake()
+    dm = slack.dm(people["jorge"])["id"]
+    ping = await slack.wait_for_text(dm, "Recordatorio: la sesión 1")
+    assert "Responda a este mensaje" in text_of(ping)
+
+    note = slack.type(people["jorge"], dm, "Falta la firma del jefe", thread_ts=ping["ts"])
+    await send.event({**note, "channel_type": "im", "event_ts": note["ts"]}).send(app)
+    await slack.wait_for_text(dm, "Avance registrado en A-1")
+    _, action_id = _button(ping, "/done A-1")
+    await send.block_action(people["jorge"], dm, ping, action_id, "/done A-1").send(app)
+    await slack.wait_for_text(GROUND, "A-1 hecha por Jorge Salas")
+    async with slack_face.services.db.read() as s:
+        (progress,) = (await s.exec(select(ProgressUpdate))).all()
+    assert progress.text == "Falta la firma del jefe"
