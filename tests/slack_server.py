@@ -137,6 +137,9 @@ class FakeSlack:
         if channel is None:
             return web.Response(status=404, text="no_response_url")
         body = await request.json()
+        invalid = _check_message(body)
+        if invalid:  # Slack checks what goes through a response_url as chat.postMessage
+            return web.Response(status=400, text=invalid)
         self.responses.setdefault(channel, []).append(body)
         if body.get("response_type") == "in_channel" and not body.get("replace_original"):
             self._post(channel, body, user=None)

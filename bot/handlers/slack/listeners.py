@@ -172,19 +172,25 @@ class Listeners:
         if not user or not text:
             return
         source = f"{PLATFORM}:{channel}:{event.get('ts')}"
-        if event.get("channel_type") == "im":
+        private = event.get("channel_type") == "im"
+        thread = event.get("thread_ts")
+        # A reply in the thread of the bot's message about an action (a ping says "reply
+        # to this message") is progress on it, in the person's messages with the bot too.
+        about = None if thread in (None, event.get("ts")) else (
+            await self.services.chats.subject_of(platform=PLATFORM, chat_id=channel,
+                                                 message_id=str(thread)))
+        if about is not None and about[1]:
+            mesa, ref = about
+            answer = Answer(self.face, user, channel, None,
+                            thread=None if private else str(thread))
+            await self.run(user, ChatRef(PLATFORM, channel, "", private),
+                           f"/avance {ref} {text}", source, answer, mesa=mesa)
+            return
+        if private:
             chat = ChatRef(PLATFORM, channel, "", True)
             line = text if text.startswith("/") else "/" + text
             await self.run(user, chat, line, source, Answer(self.face, user, channel, None))
-            return
-        about = await self.services.chats.subject_of(
-            platform=PLATFORM, chat_id=channel, message_id=str(event.get("thread_ts")))
-        if about is None or not about[1]:
-            return  # people talking in a thread: not for the bot
-        mesa, ref = about
-        answer = Answer(self.face, user, channel, None, thread=str(event.get("thread_ts")))
-        await self.run(user, ChatRef(PLATFORM, channel, "", False), f"/avance {ref} {text}",
-                       source, answer, mesa=mesa)
+        # else: people talking in a thread, not for the bot
 
     async def failed(self, error: Exception, context: dict[str, Any]) -> None:
         """A listener raised: kept for the inbox, which logs it and retries."""
@@ -281,6 +287,8 @@ class Answer:
 
                 await self.face.call(self.channel, post)
             return
+        if await self._posted(reply, mesa_id, replace=replace):
+            return
         if self.response_url is None:
             await self.face.send(self.user, reply, mesa_id=mesa_id)
             return
@@ -299,6 +307,27 @@ class Answer:
                 return self.face.share(self.channel, a)
 
             await self.face.call(self.channel, share)
+
+    async def _posted(self, reply: Reply, mesa_id: int | None, *, replace: bool) -> bool:
+        """An answer about one action, in a channel, posted as the bot's own message.
+
+        Slack tells nobody the ``ts`` of what goes through a ``response_url``, so a
+        reply in the thread of such an answer ("A-1 confirmada ...") could not be read
+        as progress on A-1, and the person would be ignored. Posted with
+        ``chat.postMessage`` its ``ts`` and subject are remembered, as for notices.
+        Where the bot is not a member (it cannot post there), the ``response_url`` is
+        used after all; an answer that replaces the pressed message keeps doing so.
+        """
+        if (reply.is_error or not reply.subject or mesa_id is None or self.ephemeral
+                or (replace and self.pressed and reply.replaces)):
+            return False
+        try:
+            await self.face.send(self.channel, reply, mesa_id=mesa_id)
+        except SlackApiError as error:
+            if error.response.get("error") not in NOT_THERE or not self.response_url:
+                raise
+            return False
+        return True
 
 
 def _mesa_id(identity: Identity, slug: str | None) -> int | None:
