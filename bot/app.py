@@ -61,6 +61,7 @@ def configure_logging(settings: Settings, stream: TextIO | None = None) -> loggi
     # Request URLs at INFO are noise; the formatter above keeps them harmless at DEBUG too.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    logging.getLogger("aiohttp.access").setLevel(logging.WARNING)  # a line per request
     return handler
 
 
