@@ -4,7 +4,6 @@ nothing is built at import time."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
 import signal
@@ -141,17 +140,14 @@ def build_services(
 
 
 
-#: The faces whose inboxes the scheduler purges (a face not configured has none).
-PLATFORMS = ["telegram", "slack"]
-
-
 def _scheduler(services: Services, health: Health) -> Leadership:
     """The scheduler's jobs, run in this process only while it leads on the database."""
+    from bot.storage.backlog import PLATFORMS
     from scheduler.jobs import build_scheduler
     from scheduler.leadership import Leadership, lock_for
 
     return Leadership(lock_for(services.db),
-                      lambda: build_scheduler(services, platforms=PLATFORMS, health=health),
+                      lambda: build_scheduler(services, platforms=list(PLATFORMS), health=health),
                       health=health)
 
 
@@ -235,7 +231,7 @@ async def run(settings: Settings, audit_keys: tuple[bytes, ...]) -> int:
                      "SLACK_APP_TOKEN", error.response.get("error"))
         return EXIT_FATAL
     finally:
-        await _stop_watch(watch)
+        await health.stop_all([watch] if watch else [])
         await leadership.end()
         if web_runner is not None:
             await web_runner.cleanup()
@@ -321,13 +317,6 @@ class _Faces:
             await self.telegram.stop()
 
 
-async def _stop_watch(watch: asyncio.Task[None] | None) -> None:
-    if watch is not None:
-        watch.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await watch
-
-
 async def run_scheduler(settings: Settings, audit_keys: tuple[bytes, ...]) -> int:
     """``mesabot scheduler``: the scheduler's jobs and ``/healthz``, no face. For a
     deployment of several bot processes: the faces of the ``mesabot run`` processes
@@ -355,7 +344,7 @@ async def run_scheduler(settings: Settings, audit_keys: tuple[bytes, ...]) -> in
         log.info("Mesa bot scheduler running (health on :%s/healthz)", settings.http_port)
         await stop.wait()
     finally:
-        await _stop_watch(watch)
+        await health.stop_all([watch] if watch else [])
         await leadership.end()
         if web_runner is not None:
             await web_runner.cleanup()

@@ -16,6 +16,7 @@ waiting update or notice is older than it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -119,6 +120,16 @@ class Health:
               quiet: tuple[type[Exception], ...] = ()) -> asyncio.Task[None]:
         """Run ``round_`` over and over under :meth:`supervise`, as a task."""
         return asyncio.create_task(self.supervise(name, round_, quiet=quiet), name=name)
+
+    @staticmethod
+    async def stop_all(tasks: list[asyncio.Task[None]]) -> None:
+        """Cancel the loops :meth:`start` gave, and wait until each has stopped."""
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        tasks.clear()
 
     async def supervise(self, name: str, round_: Round, *,
                         quiet: tuple[type[Exception], ...] = ()) -> None:

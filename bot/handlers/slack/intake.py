@@ -94,7 +94,7 @@ def middleware(store: Store, *, wanted: Callable[[AsyncBoltRequest], bool]
 
     async def store_before_ack(req: AsyncBoltRequest, resp: BoltResponse,
                                next: Callable[[], Awaitable[None]]) -> BoltResponse | None:
-        if req.context.get("inbox_done") or not wanted(req):
+        if not wanted(req):
             await next()
             return None
         stored = durable(req.body)

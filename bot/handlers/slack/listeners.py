@@ -203,8 +203,8 @@ class Listeners:
         """Answer ``text`` as a command from ``user`` in ``chat``."""
         admitted = await self._admit(user, chat, text)
         if isinstance(admitted, str):
-            await answer.error(Reply().add(t(await self._language(user), admitted),
-                                           Style.ERROR))
+            await answer.send(Reply().add(t(await self._language(user), admitted),
+                                          Style.ERROR), None)
             return
         linked, identity = admitted
         mesa = mesa or linked
@@ -221,7 +221,7 @@ class Listeners:
         lang = await self._language(user, identity)
         say = Presenter(lang, DEFAULT_TZ)
         if not code:
-            await answer.error(Reply().add(t(lang, "slack.join_needs_code"), Style.ERROR))
+            await answer.send(Reply().add(t(lang, "slack.join_needs_code"), Style.ERROR), None)
             return
         if effects_done():  # joined before a crash took the answer: say it again
             await answer.send(say.already_done([]), None)
@@ -231,7 +231,7 @@ class Listeners:
                 code=scrub(code.split()[0]), name=scrub(await self.face.real_name(user)),
                 language=lang, slack_user_id=user, source=source)
         except DomainError as error:
-            await answer.error(say.domain_error(error))
+            await answer.send(say.domain_error(error), None)
             return
         except AlreadyDone:
             await answer.send(say.already_done([]), None)
@@ -254,29 +254,29 @@ class Answer:
         self.thread = thread
 
     async def send(self, reply: Reply, mesa_id: int | None) -> None:
-        if reply.is_error:
-            await self.error(reply, mesa_id)
-            return
-        await self._show(reply, mesa_id)
+        """The answer, and its private part to the person's messages with the bot; a
+        refusal goes to the asker only, never replacing the message pressed."""
+        await self._show(reply, mesa_id, replace=not reply.is_error)
         if reply.private is not None:
             await self.face.send(self.user, reply.private, mesa_id=mesa_id)
 
-    async def error(self, reply: Reply, mesa_id: int | None = None) -> None:
-        """A refusal: to the asker only, never replacing the message pressed."""
-        await self._show(reply, mesa_id, replace=False)
-        if reply.private is not None:
-            await self.face.send(self.user, reply.private, mesa_id=mesa_id)
+    async def _post(self, reply: Reply, mesa_id: int | None) -> bool:
+        """Post as the bot's own message; False where the bot cannot post (a
+        conversation between two people, a channel it is not in) and the
+        ``response_url`` can answer instead."""
+        try:
+            await self.face.send(self.channel, reply, mesa_id=mesa_id)
+        except SlackApiError as error:
+            if error.response.get("error") not in NOT_THERE or not self.response_url:
+                raise
+            return False
+        return True
 
     async def _show(self, reply: Reply, mesa_id: int | None, *, replace: bool = True
                     ) -> None:
         in_own_chat = _is_private(self.channel) and not self.ephemeral
-        if in_own_chat:
-            try:
-                await self.face.send(self.channel, reply, mesa_id=mesa_id)
-                return
-            except SlackApiError as error:  # a conversation between two people
-                if error.response.get("error") not in NOT_THERE or not self.response_url:
-                    raise
+        if in_own_chat and await self._post(reply, mesa_id):
+            return
         if self.thread is not None:
             for part in render(slash_commands(reply)):
 
@@ -321,13 +321,7 @@ class Answer:
         if (reply.is_error or not reply.subject or mesa_id is None or self.ephemeral
                 or (replace and self.pressed and reply.replaces)):
             return False
-        try:
-            await self.face.send(self.channel, reply, mesa_id=mesa_id)
-        except SlackApiError as error:
-            if error.response.get("error") not in NOT_THERE or not self.response_url:
-                raise
-            return False
-        return True
+        return await self._post(reply, mesa_id)
 
 
 def _mesa_id(identity: Identity, slug: str | None) -> int | None:

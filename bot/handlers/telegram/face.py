@@ -12,7 +12,6 @@ token Telegram refuses or another process polling the same token, which stop the
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
@@ -111,12 +110,7 @@ class TelegramFace:
         self._tasks.append(self.health.start("telegram.outbox", self.delivery.run_round))
 
     async def stop(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        self._tasks.clear()
+        await self.health.stop_all(self._tasks)
         if self.application.running:  # not when the start failed (a refused token)
             await self.application.stop()
         await self.application.shutdown()
