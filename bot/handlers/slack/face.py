@@ -17,7 +17,6 @@ Its loops (the inbox, the lease heartbeat, outbox delivery) run under
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
@@ -27,6 +26,7 @@ from typing import Any, TypeVar
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -61,10 +61,22 @@ class SlackFace:
         self.health = health or Health(clock)
         self.dispatcher = Dispatcher(services, invite_link=self.invite_link)
         self.client = AsyncWebClient(token=token, base_url=api_url or AsyncWebClient.BASE_URL)
-        self.front = AsyncApp(client=self.client, signing_secret=signing_secret,
-                              process_before_response=True)
-        self.worker = AsyncApp(client=self.client, request_verification_enabled=False,
-                               process_before_response=True)
+        # Both apps are authorized by the auth.test of :meth:`start`, not by one of their
+        # own on their first request: if that one failed (Slack busy), Bolt would answer
+        # the request itself and the front would never store it. Their clients carry no
+        # token (Bolt gives each request the authorized one) so Bolt does not warn.
+        base = AsyncWebClient(base_url=self.client.base_url)
+
+        async def authorized() -> AuthorizeResult:  # Bolt passes arguments by their names
+            if self._authorization is None:
+                raise RuntimeError("the Slack face answers requests only once started")
+            return self._authorization
+
+        self.front = AsyncApp(client=base, signing_secret=signing_secret,
+                              process_before_response=True, authorize=authorized)
+        self.worker = AsyncApp(client=base, request_verification_enabled=False,
+                               process_before_response=True, authorize=authorized)
+        self._authorization: AuthorizeResult | None = None
         self.inbox = Inbox(services.db, PLATFORM)
         self.runner = InboxRunner(self.inbox, self.process, clock, lease)
         self.front.middleware(intake.middleware(self.store, wanted=self.wanted))
@@ -86,18 +98,14 @@ class SlackFace:
     async def start(self) -> None:
         """Check the token (``auth.test``: a refused token stops the start) and start
         the inbox, lease and outbox loops."""
-        await self.client.auth_test()
+        self._authorization = AuthorizeResult.from_auth_test_response(
+            auth_test_response=await self.client.auth_test(), bot_token=self.client.token)
         self._tasks.append(self.health.start("slack.inbox", self.runner.run_round))
         self._tasks.append(self.health.start("slack.leases", self.runner.renew_round))
         self._tasks.append(self.health.start("slack.outbox", self.delivery.run_round))
 
     async def stop(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        self._tasks.clear()
+        await self.health.stop_all(self._tasks)
 
     def routes(self) -> list[web.RouteDef]:
         """``POST /slack/events``: events, slash commands and interactivity."""

@@ -93,3 +93,16 @@ async def test_a_retried_event_is_processed_once(
     await slack.wait_for_messages(dm, 2)
     async with slack_face.services.db.read() as s:
         assert len((await s.exec(select(Bottleneck))).all()) == 1
+
+
+async def test_a_command_is_kept_when_slack_is_busy_answering_the_apps_checks(
+    app: httpx.AsyncClient, slack: FakeSlack, slack_requests: SlackRequests,
+    people: dict[str, str], slack_face: SlackFace,
+) -> None:
+    """auth.test failing once the face has started must not turn a command into a
+    "reinstall this app" answer with nothing stored (Slack would not send it again)."""
+    slack.fail_next("auth.test", status=503, error="service_unavailable", times=2)
+    dm = slack.dm(people["maria"])["id"]
+    response = await slack_requests.message(people["maria"], dm, "problema Puerto lento").send(app)
+    assert response.status_code == 200 and "reinstall" not in response.text
+    await slack.wait_for_text(dm, "Registrado como P-1")
