@@ -63,6 +63,8 @@ async def test_agenda_with_a_number_gives_the_agenda_as_it_was_sent_with_its_doc
     await fake.wait_for_text(TEAM, "Sesión 1 registrada como realizada")
     fake.type(people["maria"], group, "/problema Llegó después de la agenda")
     await fake.wait_for_text(GROUP, "Registrado como P-1")
+    # the team's notice of P-1 first, so it cannot fall between Tom's answer and its files
+    await fake.wait_for_text(TEAM, "Nuevo problema P-1")
 
     fake.type(people["tom"], team, "/agenda 1")
     answer = await fake.wait_for_text(TEAM, "As it was sent to the team and the group on "
