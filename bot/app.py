@@ -10,7 +10,7 @@ import signal
 import sys
 from datetime import timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from bot.core.audit import new_key, parse_keys
 from bot.core.clock import Clock, SystemClock
@@ -251,7 +251,7 @@ class _Faces:
         lease = timedelta(seconds=settings.inbox_lease_seconds)
         self.telegram: TelegramFace | None = None
         self.slack: SlackFace | None = None
-        self.socket: Any = None
+        self.socket = False  # Slack by Socket Mode rather than HTTP
         if settings.telegram_bot_token is not None:
             self.telegram = TelegramFace(
                 services, token=settings.telegram_bot_token.get_secret_value(),
@@ -293,24 +293,19 @@ class _Faces:
                 secret_token=secret.get_secret_value(),
                 allowed_updates=["message", "callback_query"])
         if self.slack is not None and self.settings.slack_app_token is not None:
-            from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
-
-            self.socket = AsyncSocketModeHandler(
-                self.slack.front, self.settings.slack_app_token.get_secret_value())
-            await self.socket.connect_async()
+            await self.slack.open_socket(self.settings.slack_app_token.get_secret_value())
+            self.socket = True
 
     def describe(self) -> str:
         named = []
         if self.telegram is not None:
             named.append("Telegram, " + ("webhook" if self.webhook else "polling"))
         if self.slack is not None:
-            named.append("Slack, " + ("Socket Mode" if self.socket is not None
+            named.append("Slack, " + ("Socket Mode" if self.socket
                                       else "HTTP on /slack/events"))
         return "; ".join(named)
 
     async def stop(self) -> None:
-        if self.socket is not None:
-            await self.socket.close_async()
         if self.slack is not None:
             await self.slack.stop()
         if self.telegram is not None:

@@ -18,7 +18,12 @@ What Slack does and the fake does too, because a bot that gets it wrong breaks i
 - a ``trigger_id`` opens one view, once (``exchanged_trigger_id`` after, ``invalid_trigger_id``
   for one Slack never issued): tests mint them with :meth:`FakeSlack.trigger`;
 - ``views.update`` with a stale ``hash`` is a ``hash_conflict``;
-- a ``response_url`` (minted with :meth:`FakeSlack.response_url`) answers ``ok`` as text.
+- a ``response_url`` (minted with :meth:`FakeSlack.response_url`) answers ``ok`` as text;
+- Socket Mode: ``apps.connections.open`` takes only the app-level token (``xapp-``; the bot
+  token is ``not_allowed_token_type``) and answers a WebSocket URL, which greets with
+  ``hello`` and then carries envelopes (:meth:`FakeSlack.deliver`); an envelope not acked
+  when its connection ends is delivered again on the next connection with
+  ``retry_attempt`` one higher and ``retry_reason``, as Slack does.
 """
 
 from __future__ import annotations
@@ -26,11 +31,11 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from aiohttp import web
+from aiohttp import WSMsgType, web
 
 TEAM = {"id": "T0MESA", "name": "Mesa Test", "domain": "mesa-test"}
 BOT = {"user_id": "U0MESABOT", "bot_id": "B0MESABOT", "name": "mesa", "app_id": "A0MESA"}
@@ -77,6 +82,14 @@ class FakeSlack:
     #: Methods that fail on every call until :meth:`recover` (a platform that is down).
     outages: dict[str, Failure] = field(default_factory=dict)
     revoked: bool = False
+    #: The app-level token Socket Mode connects with.
+    app_token: str = "xapp-1-A0MESA-0000-mesa-test-app-token"
+    #: Socket Mode: every envelope sent, by id, and the ack (its ``payload`` or {}) of each
+    #: envelope acknowledged, by id.
+    envelopes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    acks: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: How many Socket Mode connections were opened.
+    connections: int = 0
 
     def __post_init__(self) -> None:
         self._ts = itertools.count(1)
@@ -86,6 +99,8 @@ class FakeSlack:
         self._response_urls: dict[str, str] = {}  # key -> channel
         self._uploads: dict[str, dict[str, Any]] = {}  # file_id -> name, length, content
         self._changed = asyncio.Event()
+        self._sockets: list[web.WebSocketResponse] = []
+        self._tickets: set[str] = set()
         self._runner: web.AppRunner | None = None
         self.base_url = ""
 
@@ -96,6 +111,7 @@ class FakeSlack:
         app.router.add_route("*", "/api/{method}", self._handle)
         app.router.add_post("/respond/{key}", self._respond)
         app.router.add_post("/upload/{file_id}", self._upload)
+        app.router.add_get("/link/", self._link)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -116,6 +132,10 @@ class FakeSlack:
         token = _bearer(request) or params.pop("token", None)
         if not token:
             return _answer({"ok": False, "error": "not_authed"})
+        if method == "apps.connections.open":
+            return _answer(self._connections_open(token))
+        if token == self.app_token:
+            return _answer({"ok": False, "error": "not_allowed_token_type"})
         if token != self.token or self.revoked:
             return _answer({"ok": False, "error": "invalid_auth"})
         queued = self.failures.get(method)
@@ -153,6 +173,81 @@ class FakeSlack:
             return web.Response(status=404, text="not_found")
         upload["content"] = await request.read()
         return web.Response(text=f"OK - {len(upload['content'])}")
+
+    # Socket Mode
+
+    def _connections_open(self, token: str) -> dict[str, Any]:
+        if token == self.token:
+            return {"ok": False, "error": "not_allowed_token_type"}
+        if token != self.app_token or self.revoked:
+            return {"ok": False, "error": "invalid_auth"}
+        ticket = f"t{next(self._ids)}"
+        self._tickets.add(ticket)
+        return {"ok": True, "url": f"ws://{self.origin.removeprefix('http://')}/link/"
+                                   f"?ticket={ticket}&app_id={BOT['app_id']}"}
+
+    async def _link(self, request: web.Request) -> web.WebSocketResponse:
+        """A Socket Mode connection: ``hello``, then what is owed, then acks as they come."""
+        ticket = request.query.get("ticket", "")
+        if ticket not in self._tickets:
+            raise web.HTTPUnauthorized(text="invalid_ticket")
+        self._tickets.discard(ticket)  # a URL from apps.connections.open serves once
+        socket = web.WebSocketResponse()
+        await socket.prepare(request)
+        self.connections += 1
+        await socket.send_json({"type": "hello", "num_connections": 1,
+                                "debug_info": {"host": "applink-fake", "approximate_"
+                                               "connection_time": 18060},
+                                "connection_info": {"app_id": BOT["app_id"]}})
+        for envelope in list(self.envelopes.values()):
+            if envelope["envelope_id"] not in self.acks and envelope.get("_owed"):
+                envelope["retry_attempt"] += 1
+                envelope["retry_reason"] = "timeout"
+                envelope["_owed"], envelope["_socket"] = False, socket
+                await socket.send_json(_public(envelope))
+        self._sockets.append(socket)
+        try:
+            async for frame in socket:
+                if frame.type == WSMsgType.TEXT:
+                    ack = json.loads(frame.data)
+                    if ack.get("envelope_id") in self.envelopes:
+                        self.acks[ack["envelope_id"]] = ack.get("payload") or {}
+                        self._changed.set()
+        finally:
+            if socket in self._sockets:
+                self._sockets.remove(socket)
+            for envelope in self.envelopes.values():  # what the dead connection owed
+                if envelope["envelope_id"] not in self.acks and envelope["_socket"] is socket:
+                    envelope["_owed"] = True
+        return socket
+
+    async def deliver(self, kind: str, payload: Mapping[str, Any]) -> str:
+        """Send one envelope (``events_api``, ``slash_commands`` or ``interactive``) on
+        the open connection, or keep it owed until one opens; its ``envelope_id``."""
+        envelope_id = f"env-{next(self._ids)}"
+        envelope: dict[str, Any] = {
+            "envelope_id": envelope_id, "payload": dict(payload), "type": kind,
+            "accepts_response_payload": kind != "events_api", "retry_attempt": 0,
+            "retry_reason": "", "_owed": True, "_socket": None}
+        self.envelopes[envelope_id] = envelope
+        if self._sockets:
+            envelope["_owed"], envelope["_socket"] = False, self._sockets[-1]
+            await self._sockets[-1].send_json(_public(envelope))
+        return envelope_id
+
+    async def wait_for_ack(self, envelope_id: str) -> dict[str, Any]:
+        """The ack of an envelope (its payload, or {}); fails after 10 s."""
+        await self._wait(lambda: envelope_id in self.acks,
+                         lambda: f"no ack for {envelope_id}")
+        return self.acks[envelope_id]
+
+    async def drop_connections(self) -> None:
+        """Slack ends the connections (a ``disconnect`` first, as on a refresh)."""
+        for socket in list(self._sockets):
+            self._sockets.remove(socket)  # what comes next waits for the next connection
+            await socket.send_json({"type": "disconnect", "reason": "refresh_requested",
+                                    "debug_info": {"host": "applink-fake"}})
+            await socket.close()
 
     # Web API methods
 

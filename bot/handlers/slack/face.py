@@ -25,6 +25,7 @@ from typing import Any, TypeVar
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.request.async_request import AsyncBoltRequest
@@ -87,6 +88,7 @@ class SlackFace:
         self.health.add_backlog("slack.outbox", self.delivery.backlog)
         self._locales: OrderedDict[str, str] = OrderedDict()
         self._tasks: list[asyncio.Task[None]] = []
+        self._socket: AsyncSocketModeHandler | None = None
 
     @staticmethod
     def invite_link(code: str) -> str:
@@ -104,7 +106,27 @@ class SlackFace:
         self._tasks.append(self.health.start("slack.leases", self.runner.renew_round))
         self._tasks.append(self.health.start("slack.outbox", self.delivery.run_round))
 
+    async def open_socket(self, app_token: str) -> None:
+        """Socket Mode: Slack's requests come over a WebSocket the bot opens, so no public
+        URL is needed. They reach the same front app, whose middleware stores each one
+        before Bolt acks it on the socket; an envelope left unacked by a crash is sent
+        again by Slack on the next connection, and the inbox's keys make it count once.
+
+        The app token is tried here first (``apps.connections.open``): a refused token
+        raises and stops the start, where the socket client would retry it forever. A
+        dropped connection is reopened by the client, which logs it.
+        """
+        handler = AsyncSocketModeHandler(self.front, app_token)
+        answer = await self.front.client.apps_connections_open(app_token=app_token)
+        handler.client.wss_uri = str(answer["url"])
+        await handler.connect_async()  # type: ignore[no-untyped-call]
+        self._socket = handler
+        log.info("Slack: Socket Mode connected")
+
     async def stop(self) -> None:
+        if self._socket is not None:
+            await self._socket.close_async()  # type: ignore[no-untyped-call]
+            self._socket = None
         await self.health.stop_all(self._tasks)
 
     def routes(self) -> list[web.RouteDef]:

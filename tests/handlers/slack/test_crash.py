@@ -1,5 +1,6 @@
-"""``mesabot run`` in Slack's HTTP mode killed (SIGKILL) in the middle of a burst of
-signed events and restarted: every event is processed exactly once and answered.
+"""``mesabot run`` killed (SIGKILL) in the middle of a burst of Slack events and
+restarted, in HTTP mode (signed requests) and in Socket Mode (envelopes on the socket):
+every event is processed exactly once and answered.
 
 Slack's side is played as Slack plays it: a request that got a 200 is not sent again
 (except the few Slack retries anyway, as when an answer took too long), and a request
@@ -48,13 +49,16 @@ async def _titles(db: Database) -> dict[str, int]:
         return {str(title): int(n) for title, n in rows.all()}
 
 
-async def _bot(url: str, fake: FakeSlack, port: int) -> asyncio.subprocess.Process:
+async def _bot(url: str, fake: FakeSlack, port: int, *, socket: bool = False
+               ) -> asyncio.subprocess.Process:
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "MESABOT_DATABASE_URL": url,
            "MESABOT_AUDIT_KEY": AUDIT_KEY, "MESABOT_HTTP_PORT": str(port),
            "SLACK_BOT_TOKEN": fake.token, "SLACK_SIGNING_SECRET": SIGNING_SECRET,
            "SLACK_API_URL": fake.base_url, "MESABOT_LOG_LEVEL": "WARNING",
            # what the killed process held is taken over after this (10 s by default)
            "MESABOT_INBOX_LEASE_SECONDS": "2"}
+    if socket:
+        env["SLACK_APP_TOKEN"] = fake.app_token
     return await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot", "run", cwd=ROOT, env=env,
         stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
@@ -152,6 +156,72 @@ async def test_killed_mid_burst_and_restarted_processes_each_event_once(
             while len(await _titles(db)) < BURST:  # noqa: ASYNC110 - another process
                 await asyncio.sleep(0.05)
         await _answered(fake, burst, await _refs(db))
+        await asyncio.sleep(0.5)  # anything processed twice would show by now
+        assert await _titles(db) == {_title(k): 1 for k in range(BURST)}
+        second.send_signal(signal.SIGTERM)
+        assert await asyncio.wait_for(second.wait(), 20) == 0
+    finally:
+        for process in (first, second):
+            if process is not None and process.returncode is None:
+                process.send_signal(signal.SIGKILL)
+                await process.wait()
+        await http.aclose()
+        await fake.stop()
+
+
+@pytest.mark.timeout(180)
+async def test_killed_mid_burst_in_socket_mode_and_restarted_processes_each_event_once(
+    db: Database, unused_tcp_port: int,
+) -> None:
+    """The same over Socket Mode: what the dead process never acknowledged, Slack sends
+    again on the next connection (``retry_attempt`` 1), and the inbox counts it once."""
+    services = Services.build(db=db, clock=SystemClock())
+    await forestry_mesa(services)
+    fake = FakeSlack()
+    await fake.start()
+    for handle in WRITERS:
+        fake.add_user(SLACK_IDS[handle], handle.capitalize())
+        await services.members.link_identity(handle=handle, slack_user_id=SLACK_IDS[handle])
+    requests = SlackRequests(fake=fake)
+    burst: list[tuple[str, SignedRequest]] = []
+    for k in range(BURST):
+        user = SLACK_IDS[WRITERS[k % len(WRITERS)]]
+        burst.append((user, requests.message(user, fake.dm(user)["id"],
+                                             f"problema {_title(k)}")))
+    http = httpx.AsyncClient(base_url=f"http://127.0.0.1:{unused_tcp_port}", timeout=5)
+    first = await _bot(db.url, fake, unused_tcp_port, socket=True)
+    second: asyncio.subprocess.Process | None = None
+    try:
+        await _listening(http)
+        async with asyncio.timeout(30):
+            while not fake.connections:  # noqa: ASYNC110 - another process connects
+                await asyncio.sleep(0.05)
+
+        async def send_burst() -> None:
+            for _, request in burst:
+                await fake.deliver("events_api", request.data)
+                await asyncio.sleep(0.03)
+
+        sending = asyncio.create_task(send_burst())
+        async with asyncio.timeout(60):
+            while sum((await _titles(db)).values()) < 5:  # noqa: ASYNC110 - another process
+                await asyncio.sleep(0.01)
+        first.send_signal(signal.SIGKILL)
+        await first.wait()
+        await sending
+        killed_at = sum((await _titles(db)).values())
+        assert 0 < killed_at < BURST, "the kill should land in the middle of the burst"
+        assert len(fake.acks) < BURST, "some envelopes should have found the process dead"
+
+        second = await _bot(db.url, fake, unused_tcp_port, socket=True)
+        async with asyncio.timeout(90):
+            while len(await _titles(db)) < BURST:  # noqa: ASYNC110 - another process
+                await asyncio.sleep(0.05)
+        await _answered(fake, burst, await _refs(db))
+        async with asyncio.timeout(30):
+            while len(fake.acks) < BURST:  # noqa: ASYNC110 - every envelope acknowledged
+                await asyncio.sleep(0.05)
+        assert any(e["retry_attempt"] for e in fake.envelopes.values())
         await asyncio.sleep(0.5)  # anything processed twice would show by now
         assert await _titles(db) == {_title(k): 1 for k in range(BURST)}
         second.send_signal(signal.SIGTERM)
