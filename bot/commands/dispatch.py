@@ -100,6 +100,8 @@ class Dispatcher:
                 )
                 if in_group and command.name == "mesa":  # their mesas are theirs to know
                     return Reply(private=reply).add(say.t("mesa.sent_privately"))
+                if in_group and command.name == "channel":  # a link code is theirs alone
+                    return Reply(private=reply).add(say.t("link.sent_privately"))
                 return reply
             if mesa is None and command.name == "link":  # the one mesa they coordinate
                 coordinated = [c.slug for c in identity.mesas if c.role == "coordinator"]

@@ -18,6 +18,7 @@ from bot.commands.present_member import MemberWords
 from bot.commands.reply import Button, Reply, Style
 from bot.commands.voice import clip
 from bot.commands.words import find
+from bot.core.account_links import Linked
 from bot.core.bottlenecks import Logged, Prioritized
 from bot.core.chats import LinkedChat
 from bot.core.confirmations import Confirmed
@@ -388,7 +389,11 @@ class Presenter(AgendaWords, ErrorWords, MemberWords):
         reply.add(link or self.t("invite.code", code=invited.code))
         return reply.add(self.t("invite.note"), Style.NOTE)
 
-    def joined(self, joined: Joined) -> Reply:
+    def joined(self, joined: Joined | Linked) -> Reply:
+        """Joined a mesa with an invitation, or linked this account with a link code."""
+        if isinstance(joined, Linked):
+            return Reply().add(self.t("link.done", name=joined.name,
+                                      platform=self.t(f"platform.{joined.platform}")))
         return Reply().add(self.t(f"joined.{joined.status}", mesa=joined.mesa_name,
                                   role=self.role(joined.role, joined.entity)))
 

@@ -341,6 +341,8 @@ class AgendaWords(AgendaDocuments):
             p["was"] = self.when(datetime.fromisoformat(params["was"]))
         if kind == "audit_head":  # 1.284 in Spanish, 1,284 in English
             p["events"] = f"{int(params['events']):,}".replace(",", self.t("number.thousands"))
+        if kind == "account_linked":
+            p["platform"] = self.t(f"platform.{params['platform']}")
         if kind == "bottleneck_resolved" and not params.get("credited"):
             kind = "bottleneck_resolved_uncredited"
         if kind == "session_scheduled" and params.get("kind") == "high_level":

@@ -73,6 +73,9 @@ class ErrorWords(Voice):
         elif isinstance(error, errors.ChannelNotLinked):
             p["choice"] = p["platform"]
             p["platform"] = self.t(f"platform.{p['platform']}")
+        elif isinstance(error, errors.AccountTaken):
+            code = "account_taken_own" if p.pop("own") else "account_taken"
+            p["platform"] = self.t(f"platform.{p['platform']}")
         elif isinstance(error, errors.BadTriage):
             p.setdefault("value", p.get("missing", p.get("field", "")))
         return self.error(code, **p)

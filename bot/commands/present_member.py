@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from bot.commands.reply import Button, Reply, Style
 from bot.commands.voice import Voice
+from bot.core.account_links import VALID_FOR, LinkOffer
 from bot.core.channels import PLATFORMS, Channel
 from bot.core.members import Identity
 
@@ -40,3 +41,11 @@ class MemberWords(Voice):
             else:
                 reply.add(self.t("channel.how_link", **words), Style.NOTE)
         return reply
+
+    def link_offer(self, offer: LinkOffer) -> Reply:
+        """The code to type on the other platform, and how."""
+        platform = self.t(f"platform.{offer.platform}")
+        reply = Reply().add(self.t("link.offer", platform=platform,
+                                   minutes=int(VALID_FOR.total_seconds() // 60)))
+        reply.add(self.t(f"link.type_on_{offer.platform}", code=offer.code))
+        return reply.add(self.t("link.offer_note", platform=platform), Style.NOTE)

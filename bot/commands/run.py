@@ -19,7 +19,7 @@ from bot.commands.words import COMMANDS
 from bot.core.chats import ChatRef
 from bot.core.context import Actor
 from bot.core.enums import SessionKind, SessionStatus
-from bot.core.errors import DateAmbiguous, NeedsDueDate, NotInGroup
+from bot.core.errors import ChannelNotLinked, DateAmbiguous, NeedsDueDate, NotInGroup
 from bot.core.escalations import Answer
 from bot.core.members import Identity
 from bot.core.services import Services
@@ -391,12 +391,19 @@ HANDLERS: dict[str, Handler] = {
     "escalation": escalation, "settings": settings,
 }
 async def channel(c: Plain) -> Reply:
-    """``/canal`` says where private notices go; ``/canal slack`` sends them there."""
+    """``/canal`` says where private notices go; ``/canal slack`` sends them there, or,
+    with no Slack account linked yet, answers with a code to link one."""
     channels, member_id = c.services.channels, c.identity.member_id
     if not c.args.strip():
         return c.say.channel(await channels.show(member_id=member_id))
-    chosen = await channels.choose(member_id=member_id, platform=c.args.split()[0],
-                                   source=c.source)
+    platform = c.args.split()[0]
+    try:
+        chosen = await channels.choose(member_id=member_id, platform=platform,
+                                       source=c.source)
+    except ChannelNotLinked:  # no account there yet: a code to link their own
+        offer = await c.services.accounts.offer(member_id=member_id, platform=platform,
+                                                source=c.source)
+        return c.say.link_offer(offer)
     return c.say.channel(chosen, changed=True)
 
 

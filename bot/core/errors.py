@@ -256,6 +256,19 @@ class ChannelNotLinked(DomainError):
     code = "channel_not_linked"
 
 
+class AccountTaken(DomainError):
+    """An account cannot be linked: it belongs to another member (``own`` False), or
+    the member already has one on that platform (``own`` True)."""
+
+    code = "account_taken"
+
+
+class LinkCodeInvalid(DomainError):
+    """A link code used, expired or typed on the wrong platform: said one way."""
+
+    code = "link_code_invalid"
+
+
 class Conflict(DomainError):
     """Something already exists under that name."""
 

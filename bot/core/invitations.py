@@ -14,6 +14,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core import audit
+from bot.core.account_links import Linked, redeem
 from bot.core.context import (
     Actor,
     UseCases,
@@ -128,8 +129,9 @@ class Invitations(UseCases):
     async def accept(
         self, *, code: str, name: str, language: str, telegram_user_id: int | None = None,
         slack_user_id: str | None = None, source: str = "",
-    ) -> Joined:
-        """Join with a code. What the invitation offers takes effect at once only for a
+    ) -> Joined | Linked:
+        """Join with a code, or link this account with a member's link code (see
+        :mod:`bot.core.account_links`). What the invitation offers takes effect at once only for a
         newcomer in a role that speaks for no institution; anything else (an official's or
         coordinator's role, a change to someone's role or entity) waits for a coordinator
         of this mesa, and an invitation never lowers or replaces a role already held.
@@ -138,6 +140,10 @@ class Invitations(UseCases):
             raise ValueError("joining needs exactly one chat account")
         now = self.clock.now()
         async with self.db.write() as s:
+            linked = await redeem(s, code=code, now=now, telegram_user_id=telegram_user_id,
+                                  slack_user_id=slack_user_id, source=source)
+            if linked is not None:
+                return linked
             invitation = (await s.exec(
                 locked(select(Invitation).where(Invitation.code_hash == _hash(code.strip())))
             )).first()

@@ -35,11 +35,13 @@ def notify(
     params: dict[str, Any],
     member_id: int | None = None,
     source: str = "",
+    platform: str | None = None,
 ) -> None:
     """Queue a notice. ``source`` is where the change came from (a face's chat and
     message), so a face can spare that chat the news it has just been answered. A
     private notice is addressed to one platform as it is inserted (see
-    :mod:`bot.core.channels`)."""
+    :mod:`bot.core.channels`), unless ``platform`` names it (a notice that must reach
+    an account other than the one just used)."""
     if (audience is Audience.MEMBER) != (member_id is not None):
         raise ValueError("a member notice needs a member, a chat notice none")
     message = OutboxMessage(
@@ -51,7 +53,9 @@ def notify(
         source=source[:200],
         created_at=at,
     )
-    if member_id is not None:  # a SQL expression: evaluated by the INSERT at flush
+    if platform is not None:
+        message.platform = platform
+    elif member_id is not None:  # a SQL expression: evaluated by the INSERT at flush
         message.platform = notice_platform(member_id)
     session.add(message)
 

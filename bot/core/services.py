@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.core.account_links import AccountLinks
 from bot.core.actions import Actions
 from bot.core.agenda import Agendas
 from bot.core.agenda_delivery import AgendaDelivery
@@ -42,6 +43,7 @@ class Services:
     outbox: Outbox
     chats: Chats
     channels: Channels
+    accounts: AccountLinks
     invitations: Invitations
     departures: Departures
     reminders: Reminders
@@ -67,6 +69,7 @@ class Services:
             outbox=Outbox(db=db, clock=clock),
             chats=Chats(db=db, clock=clock),
             channels=Channels(db=db, clock=clock),
+            accounts=AccountLinks(db=db, clock=clock),
             invitations=Invitations(db=db, clock=clock),
             departures=Departures(db=db, clock=clock),
             reminders=Reminders(db=db, clock=clock),

@@ -9,7 +9,7 @@ MESSAGES: dict[str, str] = {
     "channel.now_only": "Your private notices reach you on {platform}, the only chat account you have linked.",
     "channel.chosen": "Done: your private notices go to {platform}, wherever you write from.",
     "channel.how": "To get them on {platform}: /channel {choice}",
-    "channel.how_link": "To get them on {platform}, ask a coordinator of your mesa to link your {platform} account.",
+    "channel.how_link": "To use {platform} too, link your account: /channel {choice} gives you a one-time code.",
     "channel.none": "You have no Telegram or Slack account linked, so your private notices cannot reach you. Ask a coordinator of your mesa to link yours.",
     "error.channel_not_linked": "You have no {platform} account linked, so I cannot write to you there; your notices keep going where you get them now. Ask a coordinator of your mesa to link it (the administrator types: mesabot member link {handle} --{choice}-id <id>).",
 }

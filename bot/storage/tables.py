@@ -366,6 +366,22 @@ class Invitation(SQLModel, table=True):
     expires_at: datetime = Field(sa_type=UTCDateTime)
 
 
+class AccountLinkCode(SQLModel, table=True):
+    """A one-time code a member asked for to link their account on another platform
+    (``/canal slack`` on Telegram, ``/mesa canal telegram`` on Slack). As for
+    invitations, only its hash is kept."""
+
+    __tablename__ = "account_link_code"
+
+    id: int | None = Field(default=None, primary_key=True)
+    code_hash: str = Field(max_length=64, unique=True)
+    member_id: int = Field(foreign_key="member.id", index=True)
+    platform: str = Field(max_length=12)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+    used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
 class ConversationDraft(SQLModel, table=True):
     """An unfinished multi-step input (``/problema`` asked in two questions), kept here so
     a restart or another process carries the conversation on. Old drafts are ignored

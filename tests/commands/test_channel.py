@@ -3,12 +3,16 @@ Spanish and English, as a person would type it from either platform."""
 
 from __future__ import annotations
 
+import re
+
 from bot.commands.dispatch import Dispatcher
+from bot.commands.present import Presenter
 from bot.commands.reply import Reply
 from bot.core.chats import ChatRef
 from bot.core.services import Services
 from bot.handlers.console import render
 from tests.builders import Cast
+from tests.conftest import LIMA
 
 TELEGRAM = ChatRef(platform="telegram", chat_id="111", is_private=True)
 SLACK = ChatRef(platform="slack", chat_id="D1", is_private=True)
@@ -62,24 +66,40 @@ async def test_in_english(services: Services, cast: Cast) -> None:
     await services.members.link_identity(handle="tom", telegram_user_id=333)
     assert await _read(services, "tom", "/channel", TELEGRAM) == (
         "Your private notices reach you on Telegram, the only chat account you have linked.\n"
-        "  To get them on Slack, ask a coordinator of your mesa to link your Slack account.")
-    assert await _read(services, "tom", "/channel slack", TELEGRAM) == (
-        "⚠ You have no Slack account linked, so I cannot write to you there; your notices "
-        "keep going where you get them now. Ask a coordinator of your mesa to link it (the "
-        "administrator types: mesabot member link tom --slack-id <id>).")
+        "  To use Slack too, link your account: /channel slack gives you a one-time code.")
+    offer = (await _say(services, "tom", "/channel slack", TELEGRAM)).lines
+    assert offer[0].text == (
+        "To use the mesa from Slack too, as the same person, with your actions and notices, "
+        "use this one-time code (valid for 30 minutes):")
+    assert re.fullmatch(r"On Slack, type: /mesa unirme [A-Z2-9]{8}", offer[1].text)
     assert await _read(services, "tom", "/channel whatsapp", TELEGRAM) == (
         "⚠ “whatsapp” is not valid. Options: telegram, slack.")
 
 
-async def test_refusals_in_spanish_change_nothing(services: Services, cast: Cast) -> None:
+async def test_a_code_to_link_telegram_asked_on_slack_in_spanish(
+    services: Services, cast: Cast
+) -> None:
     await services.members.link_identity(handle="maria", slack_user_id="U1")
-    assert await _read(services, "maria", "/canal telegram", SLACK) == (
-        "⚠ No tiene una cuenta de Telegram vinculada, así que no puedo escribirle allí; sus "
-        "avisos siguen por donde ya los recibe. Pida a un coordinador de su mesa que la "
-        "vincule (el administrador escribe: mesabot member link maria --telegram-id <id>).")
+    offer = await _read(services, "maria", "/canal telegram", SLACK)
+    assert offer.startswith("Para usar la mesa también desde Telegram, como la misma persona")
+    code = re.search(r"En Telegram, escriba al bot de la mesa: /start ([A-Z2-9]{8})", offer)
+    assert code is not None
+    assert "No comparta el código" in offer
     shown = await _read(services, "maria", "/canal", SLACK)
     assert shown.startswith("Sus avisos privados le llegan por Slack, la única cuenta")
-    assert "/canal telegram" not in shown
+    linked = await services.invitations.accept(code=code.group(1), name="María",
+                                               language="es", telegram_user_id=555)
+    assert render(Presenter("es", LIMA).joined(linked)) == (
+        "Listo: su cuenta de Telegram quedó vinculada a María Quispe. Aquí tiene sus mesas, "
+        "sus acciones y sus avisos; /canal dice por dónde le llegan.")
+
+
+async def test_asked_in_a_group_the_code_goes_privately(services: Services, cast: Cast) -> None:
+    await services.members.link_identity(handle="maria", telegram_user_id=111)
+    group = ChatRef(platform="telegram", chat_id="-100", is_private=False)
+    reply = await _say(services, "maria", "/canal slack", group)
+    assert render(Reply(lines=reply.lines)) == "Le escribí en privado."
+    assert reply.private is not None and "/mesa unirme" in render(reply.private)
 
 
 async def test_someone_with_no_chat_account_is_told_so(services: Services, cast: Cast) -> None:
