@@ -67,6 +67,9 @@ PROMISES: dict[str, Kept] = {
     # "Sus avisos privados irán por Slack": every private notice written after the
     # choice is addressed, as it is inserted, to the platform chosen.
     "channel.chosen": Kept(None, "bot.core.channels.notice_platform"),
+    # "la cuenta que lo use quedará con su nombre": the code links the account that
+    # types it to the member who asked, once.
+    "link.offer_note": Kept(None, "bot.core.account_links.redeem"),
 }
 
 #: Sentences in a future tense that promise nothing the bot must later do.
