@@ -53,7 +53,7 @@ from bot.core.errors import (
     UnknownMember,
 )
 from bot.core.notices import notify
-from bot.core.permissions import PARTICIPANTS, Op
+from bot.core.permissions import PARTICIPANTS, Op, require
 from bot.core.views import ActionView
 from bot.storage.tables import (
     Action,
@@ -74,47 +74,66 @@ ACTION_FIELDS = ("status", "owner_id", "owner_entity_id", "confirmed_by_id", "du
 UPDATABLE = (ActionStatus.CLAIMED, ActionStatus.CONFIRMED, ActionStatus.BLOCKED)
 
 
+def _action_text(text: str) -> str:
+    text = check_length(text, ACTION_MAX)
+    if not text:
+        raise EmptyText()
+    return text
+
+
 class Actions(UseCases):
     async def propose(
         self, *, actor: Actor, bottleneck_ref: str, text: str, source: str = ""
     ) -> ActionView:
         """Propose an action on a bottleneck; anyone may then claim it."""
-        text = check_length(text, ACTION_MAX)
-        if not text:
-            raise EmptyText()
+        text = _action_text(text)
         now = self.clock.now()
         async with self.db.write() as s:
             acting = await load_acting(s, actor, Op.PROPOSE_ACTION)
-            bottleneck = await get_bottleneck(s, acting, bottleneck_ref)
-            if bottleneck.status in CLOSED_BOTTLENECK:
-                raise InvalidState(ref=f"P-{bottleneck.number}", status=bottleneck.status)
             mesa = await lock_mesa(s, acting.mesa_id)
-            assert bottleneck.id is not None
-            row = Action(
-                mesa_id=acting.mesa_id,
-                number=mesa.next_action_no,
-                bottleneck_id=bottleneck.id,
-                text=text,
-                proposer_id=acting.member_id,
-                created_at=now,
-                updated_at=now,
-            )
-            mesa.next_action_no += 1
-            s.add_all([row, mesa])
-            await s.flush()
-            await audit.record(
-                s, at=now, mesa_id=acting.mesa_id, actor_id=acting.member_id,
-                kind="action.proposed", subject=f"A-{row.number}", source=source,
-                after={"text": text, "bottleneck": f"P-{bottleneck.number}"},
-            )
+            bottleneck = await get_bottleneck(s, acting, bottleneck_ref)
+            row = await self._new(s, acting, mesa, bottleneck, text, now=now, source=source)
             view = await action_view(s, acting, row, now)
-            notify(
-                s, at=now, source=source, mesa_id=acting.mesa_id, audience=Audience.GROUND,
-                kind="action_proposed",
-                params={"ref": view.ref, "text": text, "bottleneck": view.bottleneck_ref,
-                        "proposer": acting.member.name},
-            )
+            self._tell_proposed(s, acting, view, now=now, source=source)
             return view
+
+    async def propose_owned(
+        self, *, actor: Actor, bottleneck_ref: str, text: str, owner: str | None = None,
+        due: str | None = None, source: str = "",
+    ) -> ActionView | Confirmed:
+        """Propose an action and give it its owner at once, as a form does: the proposer
+        themself (``owner`` None: claimed, and confirmed if ``due`` is given) or, for a
+        coordinator, a member or an entity (assigned, with ``due`` if given). All in one
+        transaction: a refusal of any step leaves no action behind. The group hears of
+        it once, in its final state."""
+        text = _action_text(text)
+        now = self.clock.now()
+        typed = await self.read_due(actor, due) if due else None
+        async with self.db.write() as s:
+            acting = await load_acting(s, actor, Op.PROPOSE_ACTION)
+            found = None
+            if owner is None:
+                require(acting.role, Op.CLAIM)
+                if typed is not None:
+                    require(acting.role, Op.CONFIRM)
+            else:
+                require(acting.role, Op.ASSIGN)
+                found = await self._member_in_mesa(s, acting, owner)  # held before the action
+            mesa = await lock_mesa(s, acting.mesa_id)
+            bottleneck = await get_bottleneck(s, acting, bottleneck_ref, lock=True)
+            row = await self._new(s, acting, mesa, bottleneck, text, now=now, source=source)
+            if owner is not None:
+                view = await self._give(s, acting, row, found, owner, typed, now=now,
+                                        source=source)
+                if found is not None and found[0].id != acting.member_id:
+                    # the member is told privately; the group, that there is a new action
+                    self._tell_proposed(s, acting, view, now=now, source=source)
+                return view
+            await self._take(s, acting, row, now=now, source=source, tell=typed is None)
+            if typed is None:
+                return await action_view(s, acting, row, now)
+            return await self._commit(s, acting, row, bottleneck, typed, now=now,
+                                      source=source)
 
     async def claim(self, *, actor: Actor, ref: str, source: str = "") -> ActionView:
         """Take an open action as one's own. Of many claiming at once, exactly one wins."""
@@ -122,33 +141,7 @@ class Actions(UseCases):
         async with self.db.write() as s:
             acting = await load_acting(s, actor, Op.CLAIM)
             row = await get_action(s, acting, ref, lock=True)
-            if row.owner_id is not None:
-                directory = await Directory.load(s, acting.mesa_id)
-                owner = directory.person(row.owner_id)
-                assert owner is not None
-                raise AlreadyClaimed(
-                    ref=f"A-{row.number}", owner=owner.name, entity=owner.entity,
-                    mine=row.owner_id == acting.member_id,
-                )
-            if row.status != ActionStatus.PROPOSED:
-                raise InvalidState(ref=f"A-{row.number}", status=row.status)
-            if row.owner_entity_id is not None and row.owner_entity_id != acting.entity_id:
-                entity = await s.get(Entity, row.owner_entity_id)
-                raise AssignedElsewhere(ref=f"A-{row.number}", entity=entity.name if entity else "")
-            before = snapshot(row, *ACTION_FIELDS)
-            row.owner_id = acting.member_id
-            row.owner_entity_id = acting.entity_id
-            row.status = ActionStatus.CLAIMED.value
-            await self._record(s, acting, row, kind="action.claimed", before=before,
-                               source=source, now=now)
-            view = await action_view(s, acting, row, now)
-            notify(
-                s, at=now, source=source, mesa_id=acting.mesa_id, audience=Audience.GROUND,
-                kind="action_claimed",
-                params={"ref": view.ref, "text": view.text, "owner": acting.member.name,
-                        "entity": view.owner_entity},
-            )
-            return view
+            return await self._take(s, acting, row, now=now, source=source)
 
     async def confirm(
         self, *, actor: Actor, ref: str, due: str | None = None, source: str = ""
@@ -161,7 +154,7 @@ class Actions(UseCases):
         someone else is told privately: the date is now theirs to keep, or to move.
         """
         now = self.clock.now()
-        typed = await self._read_due(actor, due, now) if due else None
+        typed = await self.read_due(actor, due) if due else None
         async with self.db.write() as s:
             acting = await load_acting(s, actor, Op.CONFIRM)
             row = await get_action(s, acting, ref, lock=True)
@@ -169,84 +162,174 @@ class Actions(UseCases):
             bottleneck = (await s.exec(
                 locked(select(Bottleneck).where(Bottleneck.id == row.bottleneck_id))
             )).one()
-            if row.status not in (ActionStatus.PROPOSED, ActionStatus.CLAIMED):
-                raise InvalidState(ref=f"A-{row.number}", status=row.status)
-            entity = await s.get(Entity, row.owner_entity_id) if row.owner_entity_id else None
-            if row.status == ActionStatus.PROPOSED and (
-                entity is None or acting.role is not Role.PUBLIC_OFFICIAL
-            ):
-                raise InvalidState(ref=f"A-{row.number}", status=row.status)
-            await self._check_confirmer(acting, row, entity)
-            before = snapshot(row, *ACTION_FIELDS)
-            due_on = typed or row.due_on
-            if due_on is None:
-                raise NeedsDueDate(ref=f"A-{row.number}")
-            if row.owner_id is None:
-                row.owner_id = acting.member_id
-            self._set_due(s, acting, row, due_on, "", now)
-            row.status = ActionStatus.CONFIRMED.value
-            row.confirmed_by_id = acting.member_id
-            await self._record(s, acting, row, kind="action.confirmed", before=before,
-                               source=source, now=now)
-            if bottleneck.status == BottleneckStatus.PRIORITIZED:
-                bottleneck.status = BottleneckStatus.IN_PROGRESS.value
-                bottleneck.updated_at = now
-                s.add(bottleneck)
-                await audit.record(
-                    s, at=now, mesa_id=acting.mesa_id, actor_id=acting.member_id,
-                    kind="bottleneck.in_progress", subject=f"P-{bottleneck.number}",
-                    source=source, before={"status": BottleneckStatus.PRIORITIZED.value},
-                    after={"status": BottleneckStatus.IN_PROGRESS.value},
-                )
-            view = await action_view(s, acting, row, now)
-            notify(
-                s, at=now, source=source, mesa_id=acting.mesa_id, audience=Audience.GROUND,
-                kind="action_confirmed",
-                params={"ref": view.ref, "text": view.text,
-                        "owner": view.owner.name if view.owner else "",
-                        "entity": view.owner_entity, "due_on": due_on},
-            )
-            return await confirmed(s, acting, row, view, now=now, source=source)
+            return await self._commit(s, acting, row, bottleneck, typed, now=now,
+                                      source=source)
 
     async def assign(
         self, *, actor: Actor, ref: str, to: str, due: str | None = None, source: str = ""
     ) -> ActionView:
         """A coordinator gives an action to a member (by handle) or to an entity."""
         now = self.clock.now()
-        typed = await self._read_due(actor, due, now) if due else None
+        typed = await self.read_due(actor, due) if due else None
         async with self.db.write() as s:
             acting = await load_acting(s, actor, Op.ASSIGN)
             found = await self._member_in_mesa(s, acting, to)  # held before the action
             row = await get_action(s, acting, ref, lock=True)
-            if row.status not in (ActionStatus.PROPOSED, ActionStatus.CLAIMED,
-                                  ActionStatus.CONFIRMED):
-                raise InvalidState(ref=f"A-{row.number}", status=row.status)
-            before = snapshot(row, *ACTION_FIELDS)
-            member = found[0] if found else None
-            if found is not None:
-                row.owner_id = found[0].id
-                row.owner_entity_id = found[1].entity_id
-                row.status = ActionStatus.CLAIMED.value
-            else:
-                entity = await find_entity(s, to)
-                row.owner_id = None
-                row.owner_entity_id = entity.id
-                row.status = ActionStatus.PROPOSED.value
-            row.confirmed_by_id = None
-            if typed is not None:
-                self._set_due(s, acting, row, typed, "", now)
-            await self._record(s, acting, row, kind="action.assigned", before=before,
-                               source=source, now=now)
-            view = await action_view(s, acting, row, now)
-            params = {"ref": view.ref, "text": view.text, "entity": view.owner_entity,
-                      "owner": member.name if member else None, "due_on": row.due_on}
-            if member is not None and member.id != acting.member_id:
-                notify(s, at=now, source=source, mesa_id=acting.mesa_id, audience=Audience.MEMBER,
-                       member_id=member.id, kind="action_assigned", params=params)
-            else:
-                notify(s, at=now, source=source, mesa_id=acting.mesa_id, audience=Audience.GROUND,
-                       kind="action_assigned", params=params)
-            return view
+            return await self._give(s, acting, row, found, to, typed, now=now, source=source)
+
+    async def read_due(self, actor: Actor, text: str) -> date:
+        """A due date as the actor typed it, read in their mesa's calendar; refused
+        (:class:`bot.core.errors.DomainError`) when past, unreadable or vague. A form
+        checks it with this before it closes."""
+        today, country = await self._calendar(actor, self.clock.now())
+        return parse_due_date(text, today=today, country=country)
+
+    # the steps, each inside the caller's transaction
+
+    async def _new(
+        self, s: AsyncSession, acting: Acting, mesa: Mesa, bottleneck: Bottleneck, text: str,
+        *, now: datetime, source: str,
+    ) -> Action:
+        if bottleneck.status in CLOSED_BOTTLENECK:
+            raise InvalidState(ref=f"P-{bottleneck.number}", status=bottleneck.status)
+        assert bottleneck.id is not None
+        row = Action(
+            mesa_id=acting.mesa_id,
+            number=mesa.next_action_no,
+            bottleneck_id=bottleneck.id,
+            text=text,
+            proposer_id=acting.member_id,
+            created_at=now,
+            updated_at=now,
+        )
+        mesa.next_action_no += 1
+        s.add_all([row, mesa])
+        await s.flush()
+        await audit.record(
+            s, at=now, mesa_id=acting.mesa_id, actor_id=acting.member_id,
+            kind="action.proposed", subject=f"A-{row.number}", source=source,
+            after={"text": text, "bottleneck": f"P-{bottleneck.number}"},
+        )
+        return row
+
+    @staticmethod
+    def _tell_proposed(s: AsyncSession, acting: Acting, view: ActionView, *, now: datetime,
+                       source: str) -> None:
+        notify(
+            s, at=now, source=source, mesa_id=acting.mesa_id, audience=Audience.GROUND,
+            kind="action_proposed",
+            params={"ref": view.ref, "text": view.text, "bottleneck": view.bottleneck_ref,
+                    "proposer": acting.member.name},
+        )
+
+    async def _take(self, s: AsyncSession, acting: Acting, row: Action, *, now: datetime,
+                    source: str, tell: bool = True) -> ActionView:
+        if row.owner_id is not None:
+            directory = await Directory.load(s, acting.mesa_id)
+            owner = directory.person(row.owner_id)
+            assert owner is not None
+            raise AlreadyClaimed(
+                ref=f"A-{row.number}", owner=owner.name, entity=owner.entity,
+                mine=row.owner_id == acting.member_id,
+            )
+        if row.status != ActionStatus.PROPOSED:
+            raise InvalidState(ref=f"A-{row.number}", status=row.status)
+        if row.owner_entity_id is not None and row.owner_entity_id != acting.entity_id:
+            entity = await s.get(Entity, row.owner_entity_id)
+            raise AssignedElsewhere(ref=f"A-{row.number}", entity=entity.name if entity else "")
+        before = snapshot(row, *ACTION_FIELDS)
+        row.owner_id = acting.member_id
+        row.owner_entity_id = acting.entity_id
+        row.status = ActionStatus.CLAIMED.value
+        await self._record(s, acting, row, kind="action.claimed", before=before,
+                           source=source, now=now)
+        view = await action_view(s, acting, row, now)
+        if tell:
+            notify(
+                s, at=now, source=source, mesa_id=acting.mesa_id, audience=Audience.GROUND,
+                kind="action_claimed",
+                params={"ref": view.ref, "text": view.text, "owner": acting.member.name,
+                        "entity": view.owner_entity},
+            )
+        return view
+
+    async def _commit(
+        self, s: AsyncSession, acting: Acting, row: Action, bottleneck: Bottleneck,
+        typed: date | None, *, now: datetime, source: str,
+    ) -> Confirmed:
+        if row.status not in (ActionStatus.PROPOSED, ActionStatus.CLAIMED):
+            raise InvalidState(ref=f"A-{row.number}", status=row.status)
+        entity = await s.get(Entity, row.owner_entity_id) if row.owner_entity_id else None
+        if row.status == ActionStatus.PROPOSED and (
+            entity is None or acting.role is not Role.PUBLIC_OFFICIAL
+        ):
+            raise InvalidState(ref=f"A-{row.number}", status=row.status)
+        await self._check_confirmer(acting, row, entity)
+        before = snapshot(row, *ACTION_FIELDS)
+        due_on = typed or row.due_on
+        if due_on is None:
+            raise NeedsDueDate(ref=f"A-{row.number}")
+        if row.owner_id is None:
+            row.owner_id = acting.member_id
+        self._set_due(s, acting, row, due_on, "", now)
+        row.status = ActionStatus.CONFIRMED.value
+        row.confirmed_by_id = acting.member_id
+        await self._record(s, acting, row, kind="action.confirmed", before=before,
+                           source=source, now=now)
+        if bottleneck.status == BottleneckStatus.PRIORITIZED:
+            bottleneck.status = BottleneckStatus.IN_PROGRESS.value
+            bottleneck.updated_at = now
+            s.add(bottleneck)
+            await audit.record(
+                s, at=now, mesa_id=acting.mesa_id, actor_id=acting.member_id,
+                kind="bottleneck.in_progress", subject=f"P-{bottleneck.number}",
+                source=source, before={"status": BottleneckStatus.PRIORITIZED.value},
+                after={"status": BottleneckStatus.IN_PROGRESS.value},
+            )
+        view = await action_view(s, acting, row, now)
+        notify(
+            s, at=now, source=source, mesa_id=acting.mesa_id, audience=Audience.GROUND,
+            kind="action_confirmed",
+            params={"ref": view.ref, "text": view.text,
+                    "owner": view.owner.name if view.owner else "",
+                    "entity": view.owner_entity, "due_on": due_on},
+        )
+        return await confirmed(s, acting, row, view, now=now, source=source)
+
+    async def _give(
+        self, s: AsyncSession, acting: Acting, row: Action,
+        found: tuple[Member, Membership] | None, to: str, typed: date | None, *,
+        now: datetime, source: str,
+    ) -> ActionView:
+        if row.status not in (ActionStatus.PROPOSED, ActionStatus.CLAIMED,
+                              ActionStatus.CONFIRMED):
+            raise InvalidState(ref=f"A-{row.number}", status=row.status)
+        before = snapshot(row, *ACTION_FIELDS)
+        member = found[0] if found else None
+        if found is not None:
+            row.owner_id = found[0].id
+            row.owner_entity_id = found[1].entity_id
+            row.status = ActionStatus.CLAIMED.value
+        else:
+            entity = await find_entity(s, to)
+            row.owner_id = None
+            row.owner_entity_id = entity.id
+            row.status = ActionStatus.PROPOSED.value
+        row.confirmed_by_id = None
+        if typed is not None:
+            self._set_due(s, acting, row, typed, "", now)
+        await self._record(s, acting, row, kind="action.assigned", before=before,
+                           source=source, now=now)
+        view = await action_view(s, acting, row, now)
+        params = {"ref": view.ref, "text": view.text, "entity": view.owner_entity,
+                  "owner": member.name if member else None, "due_on": row.due_on}
+        if member is not None and member.id != acting.member_id:
+            notify(s, at=now, source=source, mesa_id=acting.mesa_id, audience=Audience.MEMBER,
+                   member_id=member.id, kind="action_assigned", params=params)
+        else:
+            notify(s, at=now, source=source, mesa_id=acting.mesa_id, audience=Audience.GROUND,
+                   kind="action_assigned", params=params)
+        return view
 
     async def mark_done(
         self, *, actor: Actor, ref: str, note: str = "", source: str = ""
@@ -390,10 +473,6 @@ class Actions(UseCases):
             raise NotAMember()
         timezone, country = row
         return now.astimezone(ZoneInfo(timezone)).date(), country
-
-    async def _read_due(self, actor: Actor, text: str, now: datetime) -> date:
-        today, country = await self._calendar(actor, now)
-        return parse_due_date(text, today=today, country=country)
 
     @staticmethod
     def _set_due(

@@ -6,8 +6,10 @@ import asyncio
 from datetime import date, timedelta
 
 import pytest
+from sqlmodel import col, select
 
 from bot.core.clock import ManualClock
+from bot.core.confirmations import Confirmed
 from bot.core.context import Actor
 from bot.core.enums import BlockedReason, OwnerClass, RootCause
 from bot.core.errors import (
@@ -23,6 +25,8 @@ from bot.core.errors import (
     NotYourEntity,
 )
 from bot.core.services import Services
+from bot.core.views import ActionView
+from bot.storage.tables import AuditEvent, OutboxMessage
 from tests.builders import Cast
 
 
@@ -238,3 +242,82 @@ async def test_a_deadline_read_two_ways_changes_nothing(services: Services, cast
     moved = await services.actions.move_due(
         actor=cast.jorge, ref=ref, splits=[("22/01/2027", "por la huelga")])
     assert (moved.due_on, moved.slips) == (date(2027, 1, 22), 1)
+
+
+# Proposing with an owner at once, as the Slack form does
+
+
+async def _kinds(services: Services, since: int) -> list[tuple[str, str]]:
+    """The notices queued after ``since``: their kind and audience, oldest first."""
+    async with services.db.read() as s:
+        rows = (await s.exec(select(OutboxMessage).where(col(OutboxMessage.id) > since)
+                             .order_by(col(OutboxMessage.id)))).all()
+    return [(r.kind, r.audience) for r in rows]
+
+
+async def _last_notice(services: Services) -> int:
+    async with services.db.read() as s:
+        rows = (await s.exec(select(OutboxMessage.id))).all()
+    return max((r for r in rows if r is not None), default=0)
+
+
+async def test_an_official_proposes_and_commits_with_a_date_in_one_step(
+    services: Services, cast: Cast
+) -> None:
+    await _action(services, cast)
+    before = await _last_notice(services)
+    result = await services.actions.propose_owned(
+        actor=cast.jorge, bottleneck_ref="P-1", text="Firmar la resolución",
+        due="para el viernes 15")
+    assert isinstance(result, Confirmed)
+    view = result.action
+    assert (view.ref, view.status, view.owner_entity) == ("A-2", "confirmed", "SERFOR")
+    assert view.due_on == date(2027, 1, 15)
+    # the group hears of it once, as the promise it is
+    assert await _kinds(services, before) == [("action_confirmed", "ground")]
+    async with services.db.read() as s:
+        events = (await s.exec(select(AuditEvent.kind).where(AuditEvent.subject == "A-2")
+                               .order_by(col(AuditEvent.id)))).all()
+    assert list(events) == ["action.proposed", "action.claimed",
+                                        "action.confirmed"]
+
+
+async def test_proposing_as_ones_own_without_a_date_claims_it(
+    services: Services, cast: Cast
+) -> None:
+    await _action(services, cast)
+    view = await services.actions.propose_owned(
+        actor=cast.maria, bottleneck_ref="P-1", text="Llevar los expedientes")
+    assert isinstance(view, ActionView)
+    assert (view.status, view.owner.name if view.owner else None) == ("claimed", "María Quispe")
+
+
+async def test_a_coordinator_proposes_for_a_member_who_is_told(
+    services: Services, cast: Cast
+) -> None:
+    await _action(services, cast)
+    before = await _last_notice(services)
+    view = await services.actions.propose_owned(
+        actor=cast.rosa, bottleneck_ref="P-1", text="Revisar el TUPA", owner="jorge",
+        due="el 20 de enero")
+    assert isinstance(view, ActionView)
+    assert (view.status, view.due_on) == ("claimed", date(2027, 1, 20))
+    assert sorted(await _kinds(services, before)) == [("action_assigned", "member"),
+                                                     ("action_proposed", "ground")]
+
+
+async def test_a_refused_step_leaves_no_action_behind(services: Services, cast: Cast) -> None:
+    await _action(services, cast)
+    before = await _last_notice(services)
+    with pytest.raises(Forbidden):  # only a coordinator gives an action to someone else
+        await services.actions.propose_owned(
+            actor=cast.maria, bottleneck_ref="P-1", text="Que lo haga Jorge", owner="jorge")
+    with pytest.raises(DatePast):
+        await services.actions.propose_owned(
+            actor=cast.jorge, bottleneck_ref="P-1", text="Tarde", due="1 de enero de 2020")
+    with pytest.raises(Forbidden):  # an observer proposes nothing
+        await services.actions.propose_owned(
+            actor=cast.tom, bottleneck_ref="P-1", text="Mirar", due="viernes")
+    matrix = await services.reading.bottleneck(actor=cast.rosa, ref="P-1")
+    assert [a.ref for a in matrix.actions] == ["A-1"]
+    assert await _kinds(services, before) == []
