@@ -17,8 +17,8 @@ from zoneinfo import ZoneInfo
 from bot.commands.parse import Usage, split_command
 from bot.commands.present import Presenter
 from bot.commands.reply import Reply, Style
-from bot.commands.run import HANDLERS, PLAIN_HANDLERS, Call, Plain
-from bot.commands.words import find
+from bot.commands.run import HANDLERS, PLAIN_HANDLERS, Call, Handler, Plain
+from bot.commands.words import COMMANDS, Command, find
 from bot.core.chats import ChatRef
 from bot.core.errors import AwaitingApproval, ChooseMesa, DomainError, UnknownMesa
 from bot.core.members import Identity
@@ -89,6 +89,27 @@ class Dispatcher:
         command = find(word)
         if command is None:
             return say.error("unknown_command", word=word[:40])
+        return await self._run(identity, command, HANDLERS.get(command.name), args,
+                               mesa=mesa, source=source, chat=chat, say=say)
+
+    async def handle_form(
+        self, identity: Identity, name: str, handler: Handler, *, mesa: str | None = None,
+        source: str = "", chat: ChatRef | None = None, language_hint: str | None = None,
+    ) -> Reply:
+        """Answer a form that stands for the command ``name``: its fields already
+        apart, ``handler`` makes the core call; the same mesa, role, language, errors
+        and answers-again as a typed line (the fields' text is the core's to check)."""
+        if chat is not None:
+            await self._used(identity, chat.platform)
+        say = Presenter(language_for(identity, language_hint), DEFAULT_TZ)
+        command = next(c for c in COMMANDS if c.name == name)
+        return await self._run(identity, command, handler, "", mesa=mesa, source=source,
+                               chat=chat, say=say)
+
+    async def _run(
+        self, identity: Identity, command: Command, handler: Handler | None, args: str, *,
+        mesa: str | None, source: str, chat: ChatRef | None, say: Presenter,
+    ) -> Reply:
         in_group = chat is not None and not chat.is_private
         if effects_done():
             return await self._again(identity, mesa, source, say)
@@ -103,6 +124,7 @@ class Dispatcher:
                 if in_group and command.name == "channel":  # a link code is theirs alone
                     return Reply(private=reply).add(say.t("link.sent_privately"))
                 return reply
+            assert handler is not None
             if mesa is None and command.name == "link":  # the one mesa they coordinate
                 coordinated = [c.slug for c in identity.mesas if c.role == "coordinator"]
                 mesa = coordinated[0] if len(coordinated) == 1 else None
@@ -111,7 +133,7 @@ class Dispatcher:
             call = Call(services=self.services, actor=identity.actor(choice.slug),
                         role=choice.role, say=say, args=args, source=source, chat=chat,
                         invite_link=self.invite_link, name=identity.name)
-            return await HANDLERS[command.name](call)
+            return await handler(call)
         except Usage:
             return say.error("usage", usage=say.t(f"help.{command.name}"))
         except (UnknownMesa, ChooseMesa, AwaitingApproval) as error:

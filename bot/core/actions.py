@@ -14,64 +14,44 @@ from zoneinfo import ZoneInfo
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.core import audit
-from bot.core.confirmations import Confirmed, confirmed
+from bot.core import action_steps as steps
+from bot.core.action_steps import ACTION_FIELDS, UPDATABLE, action_view, check_updater
+from bot.core.confirmations import Confirmed
 from bot.core.context import (
     Acting,
     Actor,
     UseCases,
     check_length,
-    find_entity,
     get_action,
     get_bottleneck,
     load_acting,
     lock_mesa,
     locked,
-    member_in_mesa,
     snapshot,
 )
 from bot.core.dates import parse_due_date, read_deadline
-from bot.core.directory import Directory
 from bot.core.enums import (
-    CLOSED_BOTTLENECK,
     ActionStatus,
     Audience,
     BlockedReason,
-    BottleneckStatus,
-    Role,
 )
 from bot.core.errors import (
-    AlreadyClaimed,
-    AssignedElsewhere,
     EmptyText,
-    Forbidden,
     InvalidState,
-    NeedsDueDate,
     NotAMember,
-    NotParticipant,
-    NotYourEntity,
-    UnknownMember,
 )
 from bot.core.notices import notify
-from bot.core.permissions import PARTICIPANTS, Op, require
+from bot.core.permissions import Op, require
 from bot.core.views import ActionView
 from bot.storage.tables import (
     Action,
     Bottleneck,
-    DueDateChange,
-    Entity,
-    Member,
-    Membership,
     Mesa,
     ProgressUpdate,
 )
 
 ACTION_MAX = 500
 REASON_MAX = 500
-#: What an action's events carry, so ``mesabot audit verify`` can check the live row.
-ACTION_FIELDS = ("status", "owner_id", "owner_entity_id", "confirmed_by_id", "due_on",
-                 "blocked_reason", "blocked_detail")
-UPDATABLE = (ActionStatus.CLAIMED, ActionStatus.CONFIRMED, ActionStatus.BLOCKED)
 
 
 def _action_text(text: str) -> str:
@@ -92,9 +72,9 @@ class Actions(UseCases):
             acting = await load_acting(s, actor, Op.PROPOSE_ACTION)
             mesa = await lock_mesa(s, acting.mesa_id)
             bottleneck = await get_bottleneck(s, acting, bottleneck_ref)
-            row = await self._new(s, acting, mesa, bottleneck, text, now=now, source=source)
+            row = await steps.new(s, acting, mesa, bottleneck, text, now=now, source=source)
             view = await action_view(s, acting, row, now)
-            self._tell_proposed(s, acting, view, now=now, source=source)
+            steps.tell_proposed(s, acting, view, now=now, source=source)
             return view
 
     async def propose_owned(
@@ -118,21 +98,21 @@ class Actions(UseCases):
                     require(acting.role, Op.CONFIRM)
             else:
                 require(acting.role, Op.ASSIGN)
-                found = await self._member_in_mesa(s, acting, owner)  # held before the action
+                found = await steps.participant(s, acting, owner)  # held before the action
             mesa = await lock_mesa(s, acting.mesa_id)
             bottleneck = await get_bottleneck(s, acting, bottleneck_ref, lock=True)
-            row = await self._new(s, acting, mesa, bottleneck, text, now=now, source=source)
+            row = await steps.new(s, acting, mesa, bottleneck, text, now=now, source=source)
             if owner is not None:
-                view = await self._give(s, acting, row, found, owner, typed, now=now,
+                view = await steps.give(s, acting, row, found, owner, typed, now=now,
                                         source=source)
                 if found is not None and found[0].id != acting.member_id:
                     # the member is told privately; the group, that there is a new action
-                    self._tell_proposed(s, acting, view, now=now, source=source)
+                    steps.tell_proposed(s, acting, view, now=now, source=source)
                 return view
-            await self._take(s, acting, row, now=now, source=source, tell=typed is None)
+            await steps.take(s, acting, row, now=now, source=source, tell=typed is None)
             if typed is None:
                 return await action_view(s, acting, row, now)
-            return await self._commit(s, acting, row, bottleneck, typed, now=now,
+            return await steps.commit(s, acting, row, bottleneck, typed, now=now,
                                       source=source)
 
     async def claim(self, *, actor: Actor, ref: str, source: str = "") -> ActionView:
@@ -141,7 +121,7 @@ class Actions(UseCases):
         async with self.db.write() as s:
             acting = await load_acting(s, actor, Op.CLAIM)
             row = await get_action(s, acting, ref, lock=True)
-            return await self._take(s, acting, row, now=now, source=source)
+            return await steps.take(s, acting, row, now=now, source=source)
 
     async def confirm(
         self, *, actor: Actor, ref: str, due: str | None = None, source: str = ""
@@ -162,7 +142,7 @@ class Actions(UseCases):
             bottleneck = (await s.exec(
                 locked(select(Bottleneck).where(Bottleneck.id == row.bottleneck_id))
             )).one()
-            return await self._commit(s, acting, row, bottleneck, typed, now=now,
+            return await steps.commit(s, acting, row, bottleneck, typed, now=now,
                                       source=source)
 
     async def assign(
@@ -173,9 +153,9 @@ class Actions(UseCases):
         typed = await self.read_due(actor, due) if due else None
         async with self.db.write() as s:
             acting = await load_acting(s, actor, Op.ASSIGN)
-            found = await self._member_in_mesa(s, acting, to)  # held before the action
+            found = await steps.participant(s, acting, to)  # held before the action
             row = await get_action(s, acting, ref, lock=True)
-            return await self._give(s, acting, row, found, to, typed, now=now, source=source)
+            return await steps.give(s, acting, row, found, to, typed, now=now, source=source)
 
     async def read_due(self, actor: Actor, text: str) -> date:
         """A due date as the actor typed it, read in their mesa's calendar; refused
@@ -185,151 +165,6 @@ class Actions(UseCases):
         return parse_due_date(text, today=today, country=country)
 
     # the steps, each inside the caller's transaction
-
-    async def _new(
-        self, s: AsyncSession, acting: Acting, mesa: Mesa, bottleneck: Bottleneck, text: str,
-        *, now: datetime, source: str,
-    ) -> Action:
-        if bottleneck.status in CLOSED_BOTTLENECK:
-            raise InvalidState(ref=f"P-{bottleneck.number}", status=bottleneck.status)
-        assert bottleneck.id is not None
-        row = Action(
-            mesa_id=acting.mesa_id,
-            number=mesa.next_action_no,
-            bottleneck_id=bottleneck.id,
-            text=text,
-            proposer_id=acting.member_id,
-            created_at=now,
-            updated_at=now,
-        )
-        mesa.next_action_no += 1
-        s.add_all([row, mesa])
-        await s.flush()
-        await audit.record(
-            s, at=now, mesa_id=acting.mesa_id, actor_id=acting.member_id,
-            kind="action.proposed", subject=f"A-{row.number}", source=source,
-            after={"text": text, "bottleneck": f"P-{bottleneck.number}"},
-        )
-        return row
-
-    @staticmethod
-    def _tell_proposed(s: AsyncSession, acting: Acting, view: ActionView, *, now: datetime,
-                       source: str) -> None:
-        notify(
-            s, at=now, source=source, mesa_id=acting.mesa_id, audience=Audience.GROUND,
-            kind="action_proposed",
-            params={"ref": view.ref, "text": view.text, "bottleneck": view.bottleneck_ref,
-                    "proposer": acting.member.name},
-        )
-
-    async def _take(self, s: AsyncSession, acting: Acting, row: Action, *, now: datetime,
-                    source: str, tell: bool = True) -> ActionView:
-        if row.owner_id is not None:
-            directory = await Directory.load(s, acting.mesa_id)
-            owner = directory.person(row.owner_id)
-            assert owner is not None
-            raise AlreadyClaimed(
-                ref=f"A-{row.number}", owner=owner.name, entity=owner.entity,
-                mine=row.owner_id == acting.member_id,
-            )
-        if row.status != ActionStatus.PROPOSED:
-            raise InvalidState(ref=f"A-{row.number}", status=row.status)
-        if row.owner_entity_id is not None and row.owner_entity_id != acting.entity_id:
-            entity = await s.get(Entity, row.owner_entity_id)
-            raise AssignedElsewhere(ref=f"A-{row.number}", entity=entity.name if entity else "")
-        before = snapshot(row, *ACTION_FIELDS)
-        row.owner_id = acting.member_id
-        row.owner_entity_id = acting.entity_id
-        row.status = ActionStatus.CLAIMED.value
-        await self._record(s, acting, row, kind="action.claimed", before=before,
-                           source=source, now=now)
-        view = await action_view(s, acting, row, now)
-        if tell:
-            notify(
-                s, at=now, source=source, mesa_id=acting.mesa_id, audience=Audience.GROUND,
-                kind="action_claimed",
-                params={"ref": view.ref, "text": view.text, "owner": acting.member.name,
-                        "entity": view.owner_entity},
-            )
-        return view
-
-    async def _commit(
-        self, s: AsyncSession, acting: Acting, row: Action, bottleneck: Bottleneck,
-        typed: date | None, *, now: datetime, source: str,
-    ) -> Confirmed:
-        if row.status not in (ActionStatus.PROPOSED, ActionStatus.CLAIMED):
-            raise InvalidState(ref=f"A-{row.number}", status=row.status)
-        entity = await s.get(Entity, row.owner_entity_id) if row.owner_entity_id else None
-        if row.status == ActionStatus.PROPOSED and (
-            entity is None or acting.role is not Role.PUBLIC_OFFICIAL
-        ):
-            raise InvalidState(ref=f"A-{row.number}", status=row.status)
-        await self._check_confirmer(acting, row, entity)
-        before = snapshot(row, *ACTION_FIELDS)
-        due_on = typed or row.due_on
-        if due_on is None:
-            raise NeedsDueDate(ref=f"A-{row.number}")
-        if row.owner_id is None:
-            row.owner_id = acting.member_id
-        self._set_due(s, acting, row, due_on, "", now)
-        row.status = ActionStatus.CONFIRMED.value
-        row.confirmed_by_id = acting.member_id
-        await self._record(s, acting, row, kind="action.confirmed", before=before,
-                           source=source, now=now)
-        if bottleneck.status == BottleneckStatus.PRIORITIZED:
-            bottleneck.status = BottleneckStatus.IN_PROGRESS.value
-            bottleneck.updated_at = now
-            s.add(bottleneck)
-            await audit.record(
-                s, at=now, mesa_id=acting.mesa_id, actor_id=acting.member_id,
-                kind="bottleneck.in_progress", subject=f"P-{bottleneck.number}",
-                source=source, before={"status": BottleneckStatus.PRIORITIZED.value},
-                after={"status": BottleneckStatus.IN_PROGRESS.value},
-            )
-        view = await action_view(s, acting, row, now)
-        notify(
-            s, at=now, source=source, mesa_id=acting.mesa_id, audience=Audience.GROUND,
-            kind="action_confirmed",
-            params={"ref": view.ref, "text": view.text,
-                    "owner": view.owner.name if view.owner else "",
-                    "entity": view.owner_entity, "due_on": due_on},
-        )
-        return await confirmed(s, acting, row, view, now=now, source=source)
-
-    async def _give(
-        self, s: AsyncSession, acting: Acting, row: Action,
-        found: tuple[Member, Membership] | None, to: str, typed: date | None, *,
-        now: datetime, source: str,
-    ) -> ActionView:
-        if row.status not in (ActionStatus.PROPOSED, ActionStatus.CLAIMED,
-                              ActionStatus.CONFIRMED):
-            raise InvalidState(ref=f"A-{row.number}", status=row.status)
-        before = snapshot(row, *ACTION_FIELDS)
-        member = found[0] if found else None
-        if found is not None:
-            row.owner_id = found[0].id
-            row.owner_entity_id = found[1].entity_id
-            row.status = ActionStatus.CLAIMED.value
-        else:
-            entity = await find_entity(s, to)
-            row.owner_id = None
-            row.owner_entity_id = entity.id
-            row.status = ActionStatus.PROPOSED.value
-        row.confirmed_by_id = None
-        if typed is not None:
-            self._set_due(s, acting, row, typed, "", now)
-        await self._record(s, acting, row, kind="action.assigned", before=before,
-                           source=source, now=now)
-        view = await action_view(s, acting, row, now)
-        params = {"ref": view.ref, "text": view.text, "entity": view.owner_entity,
-                  "owner": member.name if member else None, "due_on": row.due_on}
-        if member is not None and member.id != acting.member_id:
-            notify(s, at=now, source=source, mesa_id=acting.mesa_id, audience=Audience.MEMBER,
-                   member_id=member.id, kind="action_assigned", params=params)
-        else:
-            notify(s, at=now, source=source, mesa_id=acting.mesa_id, audience=Audience.GROUND,
-                   kind="action_assigned", params=params)
-        return view
 
     async def mark_done(
         self, *, actor: Actor, ref: str, note: str = "", source: str = ""
@@ -349,7 +184,7 @@ class Actions(UseCases):
                 )
                 s.add(progress)
                 await s.flush()  # its id goes in the audit event
-            await self._record(s, acting, row, kind="action.done", before=before, source=source,
+            await steps.record(s, acting, row, kind="action.done", before=before, source=source,
                                now=now, note=note,
                                **({"progress": progress.id} if progress is not None else {}))
             view = await action_view(s, acting, row, now)
@@ -373,7 +208,7 @@ class Actions(UseCases):
             row.status = ActionStatus.BLOCKED.value
             row.blocked_reason = reason.value
             row.blocked_detail = detail
-            await self._record(s, acting, row, kind="action.blocked", before=before,
+            await steps.record(s, acting, row, kind="action.blocked", before=before,
                                source=source, now=now, detail=detail)
             view = await action_view(s, acting, row, now)
             notify(
@@ -402,8 +237,8 @@ class Actions(UseCases):
             raise EmptyText(field="reason")
         async with self.db.write() as s:
             acting, row, before = await self._updatable(s, actor, ref)
-            self._set_due(s, acting, row, reading.due_on, reason, now)
-            await self._record(s, acting, row, kind="action.due_moved", before=before,
+            steps.set_due(s, acting, row, reading.due_on, reason, now)
+            await steps.record(s, acting, row, kind="action.due_moved", before=before,
                                source=source, now=now, reason=reason)
             return await action_view(s, acting, row, now)
 
@@ -423,7 +258,7 @@ class Actions(UseCases):
                 raise InvalidState(ref=f"A-{row.number}", status=row.status)
             before = snapshot(row, *ACTION_FIELDS)
             row.status = ActionStatus.DROPPED.value
-            await self._record(s, acting, row, kind="action.dropped", before=before,
+            await steps.record(s, acting, row, kind="action.dropped", before=before,
                                source=source, now=now, reason=reason)
             view = await action_view(s, acting, row, now)
             notify(
@@ -447,20 +282,6 @@ class Actions(UseCases):
             raise InvalidState(ref=f"A-{row.number}", status=row.status)
         return acting, row, snapshot(row, *ACTION_FIELDS)
 
-    @staticmethod
-    async def _record(
-        s: AsyncSession, acting: Acting, row: Action, *, kind: str, before: dict[str, object],
-        source: str, now: datetime, **extra: object,
-    ) -> None:
-        """Save the row and write its audit event: the fields before, and after."""
-        row.updated_at = now
-        s.add(row)
-        await audit.record(
-            s, at=now, mesa_id=acting.mesa_id, actor_id=acting.member_id, kind=kind,
-            subject=f"A-{row.number}", source=source, before=before,
-            after={**snapshot(row, *ACTION_FIELDS), **extra},
-        )
-
     async def _calendar(self, actor: Actor, now: datetime) -> tuple[date, str]:
         """The mesa's local date and country, read in a short read transaction of its
         own: dates are read before the write transaction opens, so a slow or refused
@@ -473,56 +294,3 @@ class Actions(UseCases):
             raise NotAMember()
         timezone, country = row
         return now.astimezone(ZoneInfo(timezone)).date(), country
-
-    @staticmethod
-    def _set_due(
-        s: AsyncSession, acting: Acting, row: Action, due_on: date, reason: str, now: datetime
-    ) -> None:
-        if row.due_on == due_on:
-            return
-        assert row.id is not None
-        s.add(DueDateChange(
-            action_id=row.id, old_due_on=row.due_on, new_due_on=due_on,
-            changed_by_id=acting.member_id, reason=reason, at=now,
-        ))
-        row.due_on = due_on
-
-    @staticmethod
-    async def _check_confirmer(acting: Acting, row: Action, entity: Entity | None) -> None:
-        if entity is not None and entity.is_public:
-            if acting.role is not Role.PUBLIC_OFFICIAL or acting.entity_id != entity.id:
-                raise NotYourEntity(ref=f"A-{row.number}", entity=entity.name)
-            return
-        if acting.role is not Role.COORDINATOR and row.owner_id != acting.member_id:
-            raise Forbidden(op=Op.CONFIRM.value, role=acting.role.value,
-                            allowed=["owner", Role.COORDINATOR.value])
-
-    @staticmethod
-    async def _member_in_mesa(
-        s: AsyncSession, acting: Acting, name: str
-    ) -> tuple[Member, Membership] | None:
-        found = await member_in_mesa(s, acting.mesa_id, name)
-        if found is None and name.strip().startswith("@"):
-            raise UnknownMember(name=name[:40])
-        if found is not None and Role(found[1].role) not in PARTICIPANTS:
-            raise NotParticipant(name=found[0].name, role=found[1].role)
-        return found
-
-
-async def check_updater(s: AsyncSession, acting: Acting, row: Action) -> None:
-    """Owner, a public official of the owner's entity, or a coordinator."""
-    if acting.role is Role.COORDINATOR or row.owner_id == acting.member_id:
-        return
-    if (
-        acting.role is Role.PUBLIC_OFFICIAL
-        and row.owner_entity_id is not None
-        and row.owner_entity_id == acting.entity_id
-    ):
-        return
-    raise Forbidden(op=Op.UPDATE_ACTION.value, role=acting.role.value,
-                    allowed=["owner", Role.COORDINATOR.value])
-
-
-async def action_view(s: AsyncSession, acting: Acting, row: Action, now: datetime) -> ActionView:
-    directory = await Directory.load(s, acting.mesa_id)
-    return (await directory.actions(s, [row], today=acting.today(now)))[0]

@@ -16,7 +16,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core import audit
-from bot.core.actions import ACTION_FIELDS, UPDATABLE, action_view, check_updater
+from bot.core.action_steps import ACTION_FIELDS, UPDATABLE, action_view, check_updater
 from bot.core.context import (
     Actor,
     UseCases,

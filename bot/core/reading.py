@@ -11,18 +11,27 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.core.context import Acting, Actor, UseCases, get_bottleneck, load_acting
 from bot.core.directory import Directory
 from bot.core.enums import CLOSED_BOTTLENECK, IN_FOCUS, ActionStatus, BottleneckStatus
-from bot.core.permissions import Op
+from bot.core.permissions import ALLOWED, PARTICIPANTS, Op
 from bot.core.progress import progress_views
 from bot.core.rules import not_prioritizable_reason
 from bot.core.views import (
+    ActionChoices,
     ActionView,
     BottleneckDetail,
     BottleneckView,
     HistoryLine,
     Matrix,
     MesaView,
+    Person,
 )
-from bot.storage.tables import Action, AuditEvent, Bottleneck, ProgressUpdate
+from bot.storage.tables import (
+    Action,
+    AuditEvent,
+    Bottleneck,
+    Member,
+    Membership,
+    ProgressUpdate,
+)
 
 OPEN_ACTION = (ActionStatus.PROPOSED, ActionStatus.CLAIMED, ActionStatus.CONFIRMED,
                ActionStatus.BLOCKED)
@@ -153,6 +162,41 @@ class Reading(UseCases):
             )
             views = await directory.actions(s, list(rows), today=acting.today(now))
             return sorted(views, key=lambda v: (v.due_on is None, v.due_on, v.ref))
+
+    async def action_choices(self, *, actor: Actor, limit: int = 100) -> ActionChoices:
+        """What a form proposing an action offers (see :class:`ActionChoices`): who
+        may propose and to whom they may give it is the permission table's rule, so a
+        form shows only what its user may do; the use case checks it again."""
+        async with self.db.read() as s:
+            acting = await load_acting(s, actor, Op.READ)
+            if acting.role not in ALLOWED[Op.PROPOSE_ACTION]:
+                return ActionChoices(bottlenecks=[], may_claim=False, owners=[])
+            directory = await Directory.load(s, acting.mesa_id)
+            rows = list(await s.exec(
+                select(Bottleneck).where(Bottleneck.mesa_id == acting.mesa_id)
+                .where(col(Bottleneck.status).not_in(list(CLOSED_BOTTLENECK)))
+            ))
+            views = [directory.bottleneck(r) for r in rows]
+            focus = [v for v in views if v.status in IN_FOCUS]
+            others = sorted((v for v in views if v.status not in IN_FOCUS),
+                            key=lambda v: v.created_at, reverse=True)
+            owners: list[tuple[str, Person]] = []
+            if acting.role in ALLOWED[Op.ASSIGN]:
+                people = await s.exec(
+                    select(Member.handle, Membership.member_id)
+                    .join(Membership, col(Membership.member_id) == Member.id)
+                    .where(Membership.mesa_id == acting.mesa_id)
+                    .where(col(Membership.active).is_(True))
+                    .where(col(Membership.role).in_([r.value for r in PARTICIPANTS]))
+                )
+                for handle, member_id in people:
+                    person = directory.person(member_id)
+                    if person is not None and member_id != acting.member_id:
+                        owners.append((handle, person))
+                owners.sort(key=lambda o: o[1].name)
+            return ActionChoices(
+                bottlenecks=(by_priority(focus) + others)[:limit],
+                may_claim=acting.role in ALLOWED[Op.CLAIM], owners=owners[:limit])
 
     async def overdue(self, *, actor: Actor) -> list[ActionView]:
         """Promises past their date, most overdue first."""

@@ -194,3 +194,14 @@ class Agenda:
     whole: bool = False
     #: When it went to the team and the group, for the agenda stored as it was sent.
     sent_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class ActionChoices:
+    """What a form proposing an action offers its user: the open bottlenecks of the
+    mesa (the prioritized few first), and whom the user may give the action to besides
+    themself (a coordinator: any participant, by handle; anyone else: nobody)."""
+
+    bottlenecks: list[BottleneckView]
+    may_claim: bool
+    owners: list[tuple[str, Person]]

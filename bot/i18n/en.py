@@ -1,6 +1,7 @@
 """English, the bot's second language: as plain and courteous as the Spanish."""
 
 from bot.i18n.channel_en import MESSAGES as CHANNEL
+from bot.i18n.forms_en import MESSAGES as FORMS
 from bot.i18n.link_en import MESSAGES as LINK
 from bot.i18n.schedule_en import MESSAGES as SCHEDULE
 from bot.i18n.slack_en import MESSAGES as SLACK
@@ -10,6 +11,7 @@ MESSAGES: dict[str, str] = {
     **SLACK,
     **CHANNEL,
     **LINK,
+    **FORMS,
     # dates
     "format.long_date": "{weekday} {day} {month} {year}",
     "format.short_date": "{weekday} {day:02d}/{month:02d}",

@@ -1,6 +1,7 @@
 """Spanish, the bot's first language: neutral Latin American, formal ("usted")."""
 
 from bot.i18n.channel_es import MESSAGES as CHANNEL
+from bot.i18n.forms_es import MESSAGES as FORMS
 from bot.i18n.link_es import MESSAGES as LINK
 from bot.i18n.schedule_es import MESSAGES as SCHEDULE
 from bot.i18n.slack_es import MESSAGES as SLACK
@@ -10,6 +11,7 @@ MESSAGES: dict[str, str] = {
     **SLACK,
     **CHANNEL,
     **LINK,
+    **FORMS,
     # dates
     "format.long_date": "{weekday} {day} de {month} de {year}",
     "format.short_date": "{weekday} {day:02d}/{month:02d}",

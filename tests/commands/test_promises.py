@@ -76,6 +76,8 @@ PROMISES: dict[str, Kept] = {
 NOT_PROMISES: dict[str, str] = {
     "help.drop": "describes an action that will not be done",
     "error.session_not_yet": "says when a session may be marked held, not that it will be",
+    "slack.form_action_placeholder": "asks what the action's owner will do, in the form",
+    "slack.form_action_empty": "asks what the action's owner will do, in the form",
 }
 
 

@@ -38,7 +38,7 @@ from bot.core.clock import Clock
 from bot.core.services import Services
 from bot.handlers.health import Health
 from bot.handlers.inbox import DEFAULT_LEASE, InboxRunner
-from bot.handlers.slack import intake, listeners
+from bot.handlers.slack import forms, intake, listeners
 from bot.handlers.slack.delivery import SlackDelivery
 from bot.handlers.slack.limits import Limiter, retry_after
 from bot.handlers.slack.render import Message, render, slash_commands
@@ -82,6 +82,7 @@ class SlackFace:
         self.runner = InboxRunner(self.inbox, self.process, clock, lease)
         self.front.middleware(intake.middleware(self.store, wanted=self.wanted))
         self.listeners = listeners.register(self)
+        forms.FrontForms(self).register()
         self.limiter = Limiter()
         self.delivery = SlackDelivery(self)
         self.health.add_backlog("slack.inbox", self.inbox.backlog)

@@ -26,11 +26,13 @@ from bot.commands.dispatch import DEFAULT_TZ, language_for
 from bot.commands.parse import split_command
 from bot.commands.present import Presenter
 from bot.commands.reply import Attachment, Reply, Style
+from bot.commands.run import Handler
 from bot.commands.words import find
 from bot.core.chats import ChatRef
 from bot.core.errors import DomainError, UnknownMember
 from bot.core.members import Identity
 from bot.core.text import scrub
+from bot.handlers.slack import forms
 from bot.handlers.slack.home import Home, mesa_of
 from bot.handlers.slack.render import Message, render, slash_commands
 from bot.i18n import lang_of, t
@@ -55,6 +57,8 @@ def register(face: SlackFace) -> Listeners:
     worker.action(re.compile(r"^cmd-\d+$"))(listeners.button)
     worker.event("message")(listeners.message)
     worker.event("app_home_opened")(listeners.home.opened)
+    worker.view(forms.BOTTLENECK)(listeners.submitted)
+    worker.view(forms.ACTION)(listeners.submitted)
     worker.error(listeners.failed)
     return listeners
 
@@ -71,8 +75,9 @@ class Listeners:
         self.home = Home(face)
 
     def immediate(self, body: dict[str, Any]) -> bool:
-        """Requests the front app answers at once instead of storing (see the face)."""
-        return body.get("type") in ("message_action", "shortcut", "view_closed")
+        """Requests the front app answers at once instead of storing (see the face):
+        what opens a form, and a form's check (:mod:`bot.handlers.slack.forms`)."""
+        return forms.wanted_now(body)
 
     # who and where
 
@@ -192,6 +197,38 @@ class Listeners:
             await self.run(user, chat, line, source, Answer(self.face, user, channel, None))
         # else: people talking in a thread, not for the bot
 
+    async def submitted(self, ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]
+                        ) -> None:
+        """A form the front checked and stored: carried out as the command it stands
+        for, in the mesa and with the answer where the modal was opened from (see
+        :mod:`bot.handlers.slack.forms`)."""
+        await ack()
+        user = str(body["user"]["id"])
+        where = forms.Where.load(str(view.get("private_metadata") or ""))
+        channel = where.channel or user
+        chat = ChatRef(PLATFORM, channel, "", channel == user or _is_private(channel))
+        answer = Answer(self.face, user, channel, where.response_url)
+        source = f"{PLATFORM}:{channel}:view:{body.get('trigger_id')}"
+        if view.get("callback_id") == forms.BOTTLENECK:
+            link = await self._permalink(where.message)
+            form: tuple[str, Handler] = (
+                "bottleneck", forms.read_bottleneck(view, link).handler())
+        else:
+            form = ("action", forms.read_action(view).handler())
+        await self.run(user, chat, "/" + form[0], source, answer, mesa=where.mesa, form=form)
+
+    async def _permalink(self, message: tuple[str, str] | None) -> str:
+        """The link to a message turned into a bottleneck ("" if Slack cannot say)."""
+        if message is None:
+            return ""
+        try:
+            answer = await self.face.client.chat_getPermalink(channel=message[0],
+                                                              message_ts=message[1])
+        except SlackApiError as error:
+            log.warning("chat.getPermalink: %s", error.response.get("error"))
+            return ""
+        return str(answer.get("permalink") or "")
+
     async def failed(self, error: Exception, context: dict[str, Any]) -> None:
         """A listener raised: kept for the inbox, which logs it and retries."""
         context["failure"] = error
@@ -199,8 +236,10 @@ class Listeners:
     # doing
 
     async def run(self, user: str, chat: ChatRef, text: str, source: str, answer: Answer,
-                  *, mesa: str | None = None) -> None:
-        """Answer ``text`` as a command from ``user`` in ``chat``."""
+                  *, mesa: str | None = None, form: tuple[str, Handler] | None = None
+                  ) -> None:
+        """Answer ``text`` as a command from ``user`` in ``chat``; or a ``form`` (the
+        command it stands for, and its handler), ``text`` then being that command."""
         admitted = await self._admit(user, chat, text)
         if isinstance(admitted, str):
             await answer.send(Reply().add(t(await self._language(user), admitted),
@@ -208,9 +247,14 @@ class Listeners:
             return
         linked, identity = admitted
         mesa = mesa or linked
-        reply = await self.face.dispatcher.handle(
-            identity, text, mesa=mesa, source=source, chat=chat,
-            language_hint=await self.face.locale(user))
+        hint = await self.face.locale(user)
+        if form is not None:
+            reply = await self.face.dispatcher.handle_form(
+                identity, form[0], form[1], mesa=mesa, source=source, chat=chat,
+                language_hint=hint)
+        else:
+            reply = await self.face.dispatcher.handle(
+                identity, text, mesa=mesa, source=source, chat=chat, language_hint=hint)
         await answer.send(reply, _mesa_id(identity, mesa))
 
     async def join(self, user: str, code: str, source: str, answer: Answer) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 
-from bot.handlers.slack import intake
+from bot.handlers.slack import forms, intake
 from bot.handlers.slack.face import SlackFace
 from tests.handlers.slack.conftest import GROUND, TEAM_CHANNEL
 from tests.slack_requests import SlackRequests
@@ -42,6 +42,9 @@ def test_its_events_are_the_ones_the_face_acts_on() -> None:
     assert "commands" in _manifest()["oauth_config"]["scopes"]["bot"]
     assert _manifest()["features"]["app_home"]["home_tab_enabled"]
     assert _manifest()["settings"]["interactivity"]["is_enabled"]
+    # the message shortcut is the one the face opens a form for
+    assert [(s["type"], s["callback_id"]) for s in _manifest()["features"]["shortcuts"]] \
+        == [("message", forms.FROM_MESSAGE)]
     urls = {_manifest()["settings"]["event_subscriptions"]["request_url"],
             _manifest()["settings"]["interactivity"]["request_url"],
             *(c["url"] for c in _manifest()["features"]["slash_commands"])}
@@ -67,9 +70,15 @@ async def test_its_slash_command_is_answered_and_its_scopes_cover_every_call(
     await slack.wait_for_home(maria)
     await send.command(rosa, TEAM_CHANNEL, "agenda", command=command).send(app)
     await slack.wait_for_files(TEAM_CHANNEL, 3)
+    said = slack.type(maria, GROUND, "Guías en papel")
+    await send.message_shortcut(maria, GROUND, said, forms.FROM_MESSAGE).send(app)
+    modal = await slack.wait_for_view(maria)
+    await send.view_submission(maria, modal, {"title": {"value": "Guías en papel"}}).send(app)
+    await slack.wait_for_answer(GROUND, "Registrado como P-2")
 
     called = {method for method, _ in slack.calls}
-    assert "files.completeUploadExternal" in called and "users.info" in called
+    assert {"files.completeUploadExternal", "users.info", "views.open",
+            "chat.getPermalink"} <= called
     unknown = called - set(SCOPE_OF)
     assert not unknown, f"add the scope these methods need to SCOPE_OF and the manifest: {unknown}"
     needed = {SCOPE_OF[m] for m in called} - {None}
