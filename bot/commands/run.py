@@ -18,10 +18,11 @@ from bot.commands.voice import clip
 from bot.commands.words import COMMANDS
 from bot.core.chats import ChatRef
 from bot.core.context import Actor
-from bot.core.enums import SessionKind, SessionStatus
+from bot.core.enums import Role, SessionKind, SessionStatus
 from bot.core.errors import ChannelNotLinked, DateAmbiguous, NeedsDueDate, NotInGroup
 from bot.core.escalations import Answer
 from bot.core.members import Identity
+from bot.core.permissions import Op, require
 from bot.core.services import Services
 from bot.i18n import lang_of
 
@@ -59,7 +60,14 @@ def _text(args: str) -> str:
     return args
 
 
+def _allowed(c: Call, op: Op) -> None:
+    """The role's refusal before any word of usage: someone who may not do a thing need
+    not be taught how to type it (the use case checks again)."""
+    require(Role(c.role), op)
+
+
 async def bottleneck(c: Call) -> Reply:
+    _allowed(c, Op.LOG_BOTTLENECK)
     logged = await c.services.bottlenecks.log(actor=c.actor, text=_text(c.args), source=c.source)
     return c.say.logged(logged)
 
@@ -135,6 +143,7 @@ async def resolve(c: Call) -> Reply:
 
 
 async def action(c: Call) -> Reply:
+    _allowed(c, Op.PROPOSE_ACTION)
     ref, text = parse.first_ref(c.args)
     view = await c.services.actions.propose(
         actor=c.actor, bottleneck_ref=ref, text=_text(text), source=c.source

@@ -223,3 +223,15 @@ async def test_the_form_is_for_people_of_the_mesa_only(
     await slack_requests.command("U0EXTRANO", GROUND, "problema").send(app)
     await slack.wait_for_answer(GROUND, "Aún no lo tengo registrado")
     assert slack.opened.get("U0EXTRANO") is None
+
+
+async def test_an_observer_asking_for_the_form_is_told_he_may_not_propose(
+    app: httpx.AsyncClient, slack: FakeSlack, slack_requests: SlackRequests,
+    people: dict[str, str], slack_face: SlackFace,
+) -> None:
+    await _linked(app, slack, slack_requests, people)
+    await _logged(app, slack, slack_requests, people)
+    await slack_requests.command(people["tom"], GROUND, "accion P-1").send(app)
+    answer = await slack.wait_for_answer(GROUND, "As observer, you cannot")
+    assert answer["response_type"] == "ephemeral" and "Usage" not in text_of(answer)
+    assert slack.opened.get(people["tom"]) is None
