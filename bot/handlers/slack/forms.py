@@ -33,10 +33,11 @@ from slack_sdk.errors import SlackApiError
 
 from bot.commands.dispatch import DEFAULT_TZ, language_for
 from bot.commands.forms import MINE, ActionForm, BottleneckForm
-from bot.commands.parse import is_ref, split_command
+from bot.commands.parse import split_command
 from bot.commands.present import Presenter
 from bot.commands.reply import Reply, Style
 from bot.commands.words import find
+from bot.core.context import parse_ref
 from bot.core.enums import OwnerClass, RootCause
 from bot.core.errors import DomainError, UnknownMember
 from bot.core.members import Identity
@@ -112,8 +113,13 @@ def _form_of(text: str) -> tuple[str, str | None] | None:
     words = args.split()
     if command.name == "bottleneck" and not words:
         return BOTTLENECK, None
-    if command.name == "action" and (not words or (len(words) == 1 and is_ref(words[0]))):
-        return ACTION, words[0].upper() if words else None
+    if command.name == "action" and not words:
+        return ACTION, None
+    if command.name == "action" and len(words) == 1:
+        try:  # "P-3", "p3": the bottleneck to choose first; anything else is answered typed
+            return ACTION, f"P-{parse_ref(words[0].strip('.,;:'), 'P')}"
+        except DomainError:
+            return None
     return None
 
 

@@ -96,7 +96,7 @@ async def test_an_action_with_a_past_date_stays_open_then_is_confirmed_once(
     await _linked(app, slack, slack_requests, people)
     await _logged(app, slack, slack_requests, people)
     jorge = people["jorge"]
-    await slack_requests.command(jorge, GROUND, "accion P-1").send(app)
+    await slack_requests.command(jorge, GROUND, "accion p1").send(app)  # as typed on a phone
     modal = await slack.wait_for_view(jorge)
     assert modal["title"]["text"] == "Proponer una acción"
     block = next(b for b in modal["blocks"] if b["block_id"] == "bottleneck")
