@@ -37,6 +37,8 @@ class ErrorWords(Voice):
                 p["weekday"] = self.t(f"weekday.{p['weekday']}")
         elif isinstance(error, errors.DateTooFar):
             p["limit"] = self.day(p["limit"])
+        elif isinstance(error, errors.DateVague):
+            p["suggestion"] = self.day(p["suggestion"])
         elif isinstance(error, errors.PriorityLimit):
             current = p.pop("current")
             p["current"] = "; ".join(f"{ref} «{clip(title, 40)}»" for ref, title in current)

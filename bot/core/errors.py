@@ -193,6 +193,13 @@ class DateUnreadable(DomainError):
     code = "date_unreadable"
 
 
+class DateVague(DomainError):
+    """A time, not a day ("la otra semana", "a fines de diciembre"): ``suggestion`` is
+    the day to type instead."""
+
+    code = "date_vague"
+
+
 class DatePast(DomainError):
     code = "date_past"
 

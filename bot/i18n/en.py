@@ -335,6 +335,7 @@ MESSAGES: dict[str, str] = {
     "error.assigned_elsewhere": "{ref} is assigned to {entity}; only its staff can claim it.",
     "error.needs_due_date": "To confirm {ref}, give the date, for example: /confirm {ref} Friday",
     "error.date_unreadable": "I did not understand the date “{text}”. Type, for example: “Friday”, “January 15” or “in 10 working days”.",
+    "error.date_vague": "“{text}” does not say which day. Type the day, for example: “{suggestion}”.",
     "error.date_past": "“{text}” would be {date}, which has passed. Give a future date.",
     "error.date_weekday_mismatch": "{date} is not a {weekday}. Check the day or the date.",
     "error.time_unreadable": "I did not understand the day and time in “{text}”. Type, for example: “Friday 10:00”.",

@@ -335,6 +335,7 @@ MESSAGES: dict[str, str] = {
     "error.assigned_elsewhere": "{ref} está asignada a {entity}; solo su personal puede tomarla.",
     "error.needs_due_date": "Para confirmar {ref} indique la fecha; por ejemplo: /confirmar {ref} el viernes",
     "error.date_unreadable": "No entendí la fecha «{text}». Escriba, por ejemplo: «el viernes», «15 de enero» o «en 10 días hábiles».",
+    "error.date_vague": "«{text}» no dice qué día. Escriba el día, por ejemplo: «{suggestion}».",
     "error.date_past": "«{text}» sería el {date}, que ya pasó. Indique una fecha futura.",
     "error.date_weekday_mismatch": "El {date} no cae en {weekday}. Revise el día o la fecha.",
     "error.time_unreadable": "No entendí el día y la hora en «{text}». Escriba, por ejemplo: «viernes 10:00».",

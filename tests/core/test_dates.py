@@ -10,6 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.commands.parse import Usage, parse_deadline
+from bot.commands.present import Presenter
 from bot.core.dates import (
     Reading,
     add_working_days,
@@ -23,6 +24,7 @@ from bot.core.errors import (
     DatePast,
     DateTooFar,
     DateUnreadable,
+    DateVague,
     DateWeekdayMismatch,
     DomainError,
     TimeUnreadable,
@@ -58,6 +60,90 @@ LIMA = ZoneInfo("America/Lima")
 )
 def test_spoken_dates(typed: str, expected: date) -> None:
     assert parse_due_date(typed, today=TODAY) == expected
+
+
+#: Monday 23 November 2026: the day numbers people type without a month.
+NOVEMBER_23 = date(2026, 11, 23)
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        # a day number, alone or with a weekday: the next such date that fits
+        ("el 15", date(2026, 12, 15)),
+        ("15", date(2026, 12, 15)),
+        ("hasta el 15", date(2026, 12, 15)),
+        ("el 23", date(2026, 11, 23)),
+        ("el 30", date(2026, 11, 30)),
+        ("el 31", date(2026, 12, 31)),
+        ("el lunes 7", date(2026, 12, 7)),
+        ("para el viernes 15", date(2027, 1, 15)),
+        ("el martes 15", date(2026, 12, 15)),
+        ("el domingo 31", date(2027, 1, 31)),
+        ("Monday the 7th", date(2026, 12, 7)),
+        # este / esta with a weekday
+        ("este viernes", date(2026, 11, 27)),
+        ("esta viernes", date(2026, 11, 27)),
+        ("este jueves 26", date(2026, 11, 26)),
+        # the first of a month, as ordinals are written
+        ("primero de diciembre", date(2026, 12, 1)),
+        ("1ro de diciembre", date(2026, 12, 1)),
+        ("1° de diciembre", date(2026, 12, 1)),
+        ("1.º de diciembre", date(2026, 12, 1)),
+        ("el 1ro", date(2026, 12, 1)),
+        ("el primero de enero", date(2027, 1, 1)),
+        # the end of the month
+        ("fin de mes", date(2026, 11, 30)),
+        ("a fin de mes", date(2026, 11, 30)),
+        ("para fin de mes", date(2026, 11, 30)),
+        ("end of the month", date(2026, 11, 30)),
+        # how people bound a promise
+        ("hasta el viernes", date(2026, 11, 27)),
+        ("a más tardar el 15 de diciembre", date(2026, 12, 15)),
+        ("a más tardar el viernes", date(2026, 11, 27)),
+        ("hasta el lunes 7", date(2026, 12, 7)),
+    ],
+)
+def test_day_numbers_and_phrases_read_as_the_next_date_that_fits(
+    typed: str, expected: date
+) -> None:
+    assert parse_due_date(typed, today=NOVEMBER_23) == expected
+
+
+@pytest.mark.parametrize(
+    ("typed", "first_that_does_not_fit"),
+    [("el domingo 30", date(2026, 11, 30)), ("el sábado 31", date(2026, 12, 31)),
+     ("lunes 7 de diciembre de 2027", date(2027, 12, 7))],
+)
+def test_a_weekday_no_coming_date_falls_on_is_refused(
+    typed: str, first_that_does_not_fit: date
+) -> None:
+    with pytest.raises(DateWeekdayMismatch) as refused:
+        parse_due_date(typed, today=NOVEMBER_23)
+    assert refused.value.params["date"] == first_that_does_not_fit
+
+
+@pytest.mark.parametrize(
+    ("typed", "instead"),
+    [
+        ("la otra semana", "viernes 4 de diciembre de 2026"),
+        ("la próxima semana", "viernes 4 de diciembre de 2026"),
+        ("la semana que viene", "viernes 4 de diciembre de 2026"),
+        ("next week", "viernes 4 de diciembre de 2026"),
+        ("a fines de diciembre", "jueves 31 de diciembre de 2026"),
+        ("a finales de enero", "domingo 31 de enero de 2027"),
+        ("a fines de mes", "lunes 30 de noviembre de 2026"),
+        ("a principios de enero", "viernes 1 de enero de 2027"),
+    ],
+)
+def test_vague_times_are_refused_with_the_day_to_type_instead(typed: str, instead: str
+                                                              ) -> None:
+    with pytest.raises(DateVague) as refused:
+        parse_due_date(typed, today=NOVEMBER_23)
+    said = Presenter("es", LIMA).domain_error(refused.value).lines[0].text
+    assert said == f"«{typed}» no dice qué día. Escriba el día, por ejemplo: «{instead}»."
+    # and what it suggests is read as that day
+    assert parse_due_date(instead, today=NOVEMBER_23) == refused.value.params["suggestion"]
 
 
 def test_working_days_skip_perus_holidays() -> None:
