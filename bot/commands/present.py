@@ -188,7 +188,19 @@ class Presenter(AgendaWords, ErrorWords, MemberWords):
         if result.next_session is None:
             key += "_no_session"
         owner = view.owner.name if view.owner is not None else "—"
+        self.day_off_note(reply, view)
         return reply.add(self.t(key, owner=owner), Style.NOTE)
+
+    def day_off_note(self, reply: Reply, view: ActionView) -> Reply:
+        """A due date on a holiday or a weekend is kept, and said: the owner may have
+        meant a working day."""
+        if view.due_off is None or view.due_on is None:
+            return reply
+        day = self.day(view.due_on)
+        name = view.due_off.get(self.lang) or next(iter(view.due_off.values()), "")
+        if name:
+            return reply.add(self.t("action.due_holiday", due=day, holiday=name), Style.NOTE)
+        return reply.add(self.t("action.due_weekend", due=day), Style.NOTE)
 
     def assigned(self, view: ActionView) -> Reply:
         if view.owner is not None:
@@ -199,7 +211,7 @@ class Presenter(AgendaWords, ErrorWords, MemberWords):
                                        entity=view.owner_entity))
         if view.due_on is not None:
             reply.add(self.t("action.due", due=self.day(view.due_on)))
-        return reply
+        return self.day_off_note(reply, view)
 
     def done(self, view: ActionView) -> Reply:
         return Reply().add(self.t("action.done", ref=view.ref, text=view.text))
@@ -211,8 +223,9 @@ class Presenter(AgendaWords, ErrorWords, MemberWords):
     def due_moved(self, view: ActionView) -> Reply:
         assert view.due_on is not None
         old = view.previous_due_on
-        return Reply().add(self.t("action.due_moved", ref=view.ref, due=self.day(view.due_on),
-                                  old=self.day(old) if old else "—", slips=view.slips))
+        reply = Reply().add(self.t("action.due_moved", ref=view.ref, due=self.day(view.due_on),
+                                   old=self.day(old) if old else "—", slips=view.slips))
+        return self.day_off_note(reply, view)
 
     def action_list(self, title_key: str, empty_key: str, actions: list[ActionView]) -> Reply:
         reply = Reply().add(self.t(title_key), Style.TITLE)

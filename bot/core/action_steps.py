@@ -6,6 +6,7 @@ choice where several steps make one change."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -13,6 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.core import audit
 from bot.core.confirmations import Confirmed, confirmed
 from bot.core.context import Acting, find_entity, member_in_mesa, snapshot
+from bot.core.dates import day_off
 from bot.core.directory import Directory
 from bot.core.enums import (
     CLOSED_BOTTLENECK,
@@ -259,5 +261,10 @@ async def check_updater(s: AsyncSession, acting: Acting, row: Action) -> None:
 
 
 async def action_view(s: AsyncSession, acting: Acting, row: Action, now: datetime) -> ActionView:
+    """One action as its answer shows it, with whether its due date is a day off in
+    the mesa's country (a holiday or a weekend: accepted, and said)."""
     directory = await Directory.load(s, acting.mesa_id)
-    return (await directory.actions(s, [row], today=acting.today(now)))[0]
+    view = (await directory.actions(s, [row], today=acting.today(now)))[0]
+    if view.due_on is None or not view.is_open:
+        return view
+    return replace(view, due_off=day_off(view.due_on, acting.mesa.country))

@@ -65,6 +65,10 @@ class ActionView:
     blocked_reason: str | None
     blocked_detail: str
     days_overdue: int
+    #: When the due date is no working day: the holiday's name by language ({} for a
+    #: weekend). Set on a single action's view (a confirmation, a date moved), where a
+    #: person may want to choose another day.
+    due_off: dict[str, str] | None = None
 
     @property
     def is_open(self) -> bool:

@@ -113,6 +113,8 @@ MESSAGES: dict[str, str] = {
     "action.due": "Due: {due}.",
     "action.done": "{ref} done: “{text}”.",
     "action.blocked": "{ref} blocked by {reason}. The team will see it on the agenda.",
+    "action.due_holiday": "{due} is a public holiday: {holiday}. The date stands; if you meant a working day, change it with /deadline.",
+    "action.due_weekend": "{due} falls on a weekend. The date stands; if you meant a working day, change it with /deadline.",
     "action.due_moved": "{ref}: new date {due} (was {old}). Date changes: {slips}.",
     "action.dropped": "{ref} dropped. Reason: {reason}",
     "action.line": "{ref} “{text}” · {status}",

@@ -113,6 +113,8 @@ MESSAGES: dict[str, str] = {
     "action.due": "Fecha: {due}.",
     "action.done": "{ref} hecha: «{text}».",
     "action.blocked": "{ref} bloqueada por {reason}. El equipo lo verá en la agenda.",
+    "action.due_holiday": "El {due} es feriado: {holiday}. Se mantiene esa fecha; si quiso decir un día hábil, cámbiela con /plazo.",
+    "action.due_weekend": "El {due} cae en fin de semana. Se mantiene esa fecha; si quiso decir un día hábil, cámbiela con /plazo.",
     "action.due_moved": "{ref}: nueva fecha {due} (antes {old}). Cambios de fecha: {slips}.",
     "action.dropped": "{ref} anulada. Motivo: {reason}",
     "action.line": "{ref} «{text}» · {status}",

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 from datetime import date, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlmodel import col, select
 
+from bot.commands.present import Presenter
 from bot.core.clock import ManualClock
 from bot.core.confirmations import Confirmed
 from bot.core.context import Actor
@@ -321,3 +323,26 @@ async def test_a_refused_step_leaves_no_action_behind(services: Services, cast: 
     matrix = await services.reading.bottleneck(actor=cast.rosa, ref="P-1")
     assert [a.ref for a in matrix.actions] == ["A-1"]
     assert await _kinds(services, before) == []
+
+
+async def test_a_due_date_on_a_holiday_or_a_weekend_is_kept_and_said(
+    services: Services, cast: Cast
+) -> None:
+    ref = await _action(services, cast)
+    await services.actions.claim(actor=cast.jorge, ref=ref)
+    result = await services.actions.confirm(actor=cast.jorge, ref=ref, due="8 de diciembre")
+    assert result.action.due_on == date(2027, 12, 8)  # kept as typed
+    say = Presenter("es", ZoneInfo("America/Lima"))
+    lines = [line.text for line in say.confirmed(result).lines]
+    assert "El miércoles 8 de diciembre de 2027 es feriado: Inmaculada Concepción. Se " \
+           "mantiene esa fecha; si quiso decir un día hábil, cámbiela con /plazo." in lines
+    moved = await services.actions.move_due(actor=cast.jorge, ref=ref, due="sábado 16",
+                                            reason="la firma es el sábado")
+    english = [line.text for line in Presenter("en", ZoneInfo("America/Lima"))
+               .due_moved(moved).lines]
+    assert any(text.startswith("Saturday 16 January 2027 falls on a weekend.")
+               for text in english), english
+    moved = await services.actions.move_due(actor=cast.jorge, ref=ref, due="viernes 15",
+                                            reason="antes")
+    assert moved.due_off is None
+    assert len(say.due_moved(moved).lines) == 1
