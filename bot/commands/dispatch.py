@@ -18,7 +18,7 @@ from bot.commands.parse import Usage, split_command
 from bot.commands.present import Presenter
 from bot.commands.reply import Reply, Style
 from bot.commands.run import HANDLERS, PLAIN_HANDLERS, Call, Handler, Plain
-from bot.commands.words import COMMANDS, Command, find
+from bot.commands.words import COMMANDS, Command, find, nearest
 from bot.core.chats import ChatRef
 from bot.core.errors import AwaitingApproval, ChooseMesa, DomainError, UnknownMesa
 from bot.core.members import Identity
@@ -88,6 +88,10 @@ class Dispatcher:
             return say.error("not_a_command")
         command = find(word)
         if command is None:
+            near = nearest(word, say.lang)
+            if near:
+                return say.error("unknown_command_near", word=word[:40],
+                                 near=say.t("error.or").join(f"/{w}" for w in near))
             return say.error("unknown_command", word=word[:40])
         return await self._run(identity, command, HANDLERS.get(command.name), args,
                                mesa=mesa, source=source, chat=chat, say=say)

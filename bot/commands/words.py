@@ -3,6 +3,7 @@ face (console, Telegram menus, Slack slash commands)."""
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 
 from bot.core.text import fold
@@ -68,3 +69,27 @@ for _command in COMMANDS:
 def find(word: str) -> Command | None:
     """The command for "/acción", "/Claim", "/tomar@MesaBot"; ``None`` if unknown."""
     return _BY_WORD.get(fold(word.lstrip("/").split("@", 1)[0]))
+
+
+#: How alike a typed word and a command word must be to be offered ("problma" and
+#: "problema" are 0.93 alike; "xyz" and any command, under 0.5).
+NEAR = 0.7
+
+
+def nearest(word: str, lang: str, count: int = 2) -> list[str]:
+    """The command words nearest to an unknown one, for "¿Quiso decir /problema?": every
+    word and alias in both languages is compared, and each command offered once, in the
+    word that was nearest (the one the person was trying to type)."""
+    typed = fold(word.lstrip("/").split("@", 1)[0])
+    offered: list[str] = []
+    seen: set[str] = set()
+    for close in difflib.get_close_matches(typed, list(_BY_WORD), n=8, cutoff=NEAR):
+        command = _BY_WORD[close]
+        if command.name in seen:
+            continue
+        seen.add(command.name)
+        spoken = {fold(w): w for w in (command.es, command.en, *command.aliases)}
+        offered.append(spoken.get(close, command.word(lang)))
+        if len(offered) == count:
+            break
+    return offered

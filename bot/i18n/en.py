@@ -320,6 +320,8 @@ MESSAGES: dict[str, str] = {
     "help.help": "/help: this list",
     # errors
     "error.unknown_command": "I do not know the command “{word}”. Type /help to see the commands.",
+    "error.unknown_command_near": "I do not know the command “{word}”. Did you mean {near}?",
+    "error.or": " or ",
     "error.not_a_command": "To use the bot, start with a command, for example /bottleneck and the text. Type /help to see them all.",
     "error.usage": "Something is missing. Usage: {usage}",
     "error.not_a_member": "You have no role in this mesa. Ask a coordinator to add you.",

@@ -320,6 +320,8 @@ MESSAGES: dict[str, str] = {
     "help.help": "/ayuda: esta lista",
     # errors
     "error.unknown_command": "No conozco el comando «{word}». Escriba /ayuda para ver los comandos.",
+    "error.unknown_command_near": "No conozco el comando «{word}». ¿Quiso decir {near}?",
+    "error.or": " o ",
     "error.not_a_command": "Para usar el bot, empiece con un comando; por ejemplo: /problema y el texto. Escriba /ayuda para ver todos.",
     "error.usage": "Falta información. Uso: {usage}",
     "error.not_a_member": "No tiene un rol en esta mesa. Pida a un coordinador que lo incorpore.",
