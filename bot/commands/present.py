@@ -29,6 +29,7 @@ from bot.core.invitations import Approved, Invited, Joined
 from bot.core.mesa_settings import Schedule
 from bot.core.series import SeriesEnded, SeriesStarted
 from bot.core.views import (
+    ActionDetail,
     ActionView,
     BottleneckDetail,
     BottleneckView,
@@ -112,6 +113,46 @@ class Presenter(AgendaWords, ErrorWords, MemberWords):
         if view.status_reason:
             reply.add(self.t("bottleneck.detail_reason", reason=view.status_reason))
         self._section(reply, "bottleneck.actions", [self.action_line(a) for a in detail.actions])
+        self._section(reply, "bottleneck.progress",
+                      [self.progress_line(p) for p in detail.progress])
+        self._section(reply, "bottleneck.history", [
+            self.t("history.line", when=self.stamp(h.at),
+                   actor=h.actor.name if h.actor else self.t("history.system"),
+                   what=self.t(f"kind.{h.kind}"), subject=h.subject)
+            for h in detail.history
+        ])
+        return reply
+
+    def action_detail(self, detail: ActionDetail) -> Reply:
+        """``/ver A-12``: the action, its bottleneck, who has it, every move of its date
+        and why, its progress and its history."""
+        view = detail.action
+        reply = Reply().add(self.t("action.detail_title", ref=view.ref, text=view.text),
+                            Style.TITLE)
+        reply.add(self.t("action.detail_about", ref=detail.bottleneck.ref,
+                         title=detail.bottleneck.title))
+        owner = (self.person(view.owner) if view.owner else view.owner_entity
+                 or self.t("action.detail_nobody"))
+        reply.add(self.t("action.detail_status",
+                         status=label(self.lang, "action_status", view.status), owner=owner,
+                         proposer=self.person(view.proposer)))
+        if view.due_on is not None:
+            due = self.t("action.detail_due", due=self.day(view.due_on))
+            if view.days_overdue:
+                due += " " + self.overdue_words(view.days_overdue) + "."
+            reply.add(due)
+            self.day_off_note(reply, view)
+        if view.status == "blocked":
+            reason = label(self.lang, "blocked_reason", view.blocked_reason)
+            detail_text = f" ({view.blocked_detail})" if view.blocked_detail else ""
+            reply.add(self.t("action.blocked_why", reason=reason + detail_text))
+        self._section(reply, "action.moves", [
+            self.t("action.move_first" if m.old is None else "action.move_line",
+                   when=self.stamp(m.at), by=m.by.name if m.by else self.t("history.system"),
+                   old=self.day(m.old) if m.old else "", new=self.day(m.new),
+                   reason=m.reason or "—")
+            for m in detail.moves
+        ])
         self._section(reply, "bottleneck.progress",
                       [self.progress_line(p) for p in detail.progress])
         self._section(reply, "bottleneck.history", [

@@ -84,6 +84,9 @@ async def matrix(c: Call) -> Reply:
 
 async def show(c: Call) -> Reply:
     ref, _ = parse.first_ref(c.args)
+    if ref.upper().startswith("A"):  # "/ver A-12": one action
+        detail = await c.services.reading.action(actor=c.actor, ref=ref)
+        return about(c.say.action_detail(detail), detail.action.ref)
     return c.say.detail(await c.services.reading.bottleneck(actor=c.actor, ref=ref))
 
 

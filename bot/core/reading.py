@@ -8,7 +8,15 @@ from datetime import datetime
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.core.context import Acting, Actor, UseCases, get_bottleneck, load_acting
+from bot.core.action_steps import action_view
+from bot.core.context import (
+    Acting,
+    Actor,
+    UseCases,
+    get_action,
+    get_bottleneck,
+    load_acting,
+)
 from bot.core.directory import Directory
 from bot.core.enums import CLOSED_BOTTLENECK, IN_FOCUS, ActionStatus, BottleneckStatus
 from bot.core.permissions import ALLOWED, PARTICIPANTS, Op
@@ -16,9 +24,11 @@ from bot.core.progress import progress_views
 from bot.core.rules import not_prioritizable_reason
 from bot.core.views import (
     ActionChoices,
+    ActionDetail,
     ActionView,
     BottleneckDetail,
     BottleneckView,
+    DueMove,
     HistoryLine,
     Matrix,
     MesaView,
@@ -28,6 +38,7 @@ from bot.storage.tables import (
     Action,
     AuditEvent,
     Bottleneck,
+    DueDateChange,
     Member,
     Membership,
     ProgressUpdate,
@@ -147,6 +158,36 @@ class Reading(UseCases):
                 actions=await directory.actions(s, action_rows, today=acting.today(now)),
                 progress=await progress_views(s, directory, progress_rows),
                 history=history,
+            )
+
+    async def action(self, *, actor: Actor, ref: str) -> ActionDetail:
+        """One action, whole: what ``/ver A-12`` shows."""
+        now = self.clock.now()
+        async with self.db.read() as s:
+            acting = await load_acting(s, actor, Op.READ)
+            row = await get_action(s, acting, ref)
+            directory = await Directory.load(s, acting.mesa_id)
+            bottleneck = await s.get(Bottleneck, row.bottleneck_id)
+            assert bottleneck is not None
+            changes = await s.exec(
+                select(DueDateChange).where(DueDateChange.action_id == row.id)
+                .order_by(col(DueDateChange.at), col(DueDateChange.id)))
+            moves = [DueMove(at=c.at, by=directory.person(c.changed_by_id), old=c.old_due_on,
+                             new=c.new_due_on, reason=c.reason) for c in changes]
+            progress_rows = list(await s.exec(
+                select(ProgressUpdate).where(ProgressUpdate.action_id == row.id)
+                .order_by(col(ProgressUpdate.at))))
+            events = await s.exec(
+                select(AuditEvent).where(AuditEvent.mesa_id == acting.mesa_id)
+                .where(AuditEvent.subject == f"A-{row.number}")
+                .order_by(col(AuditEvent.seq)))
+            return ActionDetail(
+                action=await action_view(s, acting, row, now),
+                bottleneck=directory.bottleneck(bottleneck),
+                moves=moves,
+                progress=await progress_views(s, directory, progress_rows),
+                history=[HistoryLine(at=e.at, actor=directory.person(e.actor_id), kind=e.kind,
+                                     subject=e.subject) for e in events],
             )
 
     async def my_actions(self, *, actor: Actor) -> list[ActionView]:

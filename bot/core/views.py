@@ -129,6 +129,29 @@ class BottleneckDetail:
 
 
 @dataclass(frozen=True)
+class DueMove:
+    """One move of a due date (the first, from no date, is the first promise)."""
+
+    at: datetime
+    by: Person | None
+    old: date | None
+    new: date
+    reason: str
+
+
+@dataclass(frozen=True)
+class ActionDetail:
+    """One action with its bottleneck, every move of its date, its progress and its
+    recorded history."""
+
+    action: ActionView
+    bottleneck: BottleneckView
+    moves: list[DueMove]
+    progress: list[ProgressView]
+    history: list[HistoryLine]
+
+
+@dataclass(frozen=True)
 class HistoryLine:
     at: datetime
     actor: Person | None

@@ -1,5 +1,5 @@
-"""What people mistype is answered with what they meant: an unknown command gets the
-nearest commands, in either language, never a message key."""
+"""What people type and get wrong today: an unknown command gets the nearest commands,
+in either language; ``/ver A-12`` shows the action."""
 
 from __future__ import annotations
 
@@ -41,3 +41,29 @@ async def test_nothing_near_is_answered_with_the_help(services: Services, cast: 
         "No conozco el comando «/volar». Escriba /ayuda para ver los comandos."
     assert await _answer(services, "tom", "/hlep") == \
         "I do not know the command “/hlep”. Did you mean /help?"
+
+
+async def test_ver_a_12_shows_one_action_whole(services: Services, cast: Cast) -> None:
+    await services.bottlenecks.log(actor=cast.maria, text="Registro de plantaciones demora")
+    await services.actions.propose(actor=cast.rosa, bottleneck_ref="P-1",
+                                   text="Publicar el procedimiento")
+    await services.actions.claim(actor=cast.jorge, ref="A-1")
+    await services.actions.confirm(actor=cast.jorge, ref="A-1", due="viernes 15")
+    await services.actions.move_due(actor=cast.jorge, ref="A-1", due="el 29",
+                                    reason="falta la firma del jefe")
+    await services.progress.post(actor=cast.jorge, ref="A-1", text="Borrador listo")
+    shown = await _answer(services, "maria", "/ver a-1")
+    assert shown.splitlines()[:4] == [
+        "A-1 · Publicar el procedimiento",
+        "Sobre P-1 «Registro de plantaciones demora».",
+        "Estado: confirmada. Responsable: Jorge Salas (SERFOR). Propuesta por Rosa Díaz "
+        "(PRODUCE).",
+        "Fecha: viernes 29 de enero de 2027.",
+    ]
+    assert "· Jorge Salas · prometida para el viernes 15 de enero de 2027" in shown
+    assert "· Jorge Salas · del viernes 15 de enero de 2027 al viernes 29 de enero de 2027: " \
+           "falta la firma del jefe" in shown
+    assert "Borrador listo" in shown and "confirmó A-1" in shown
+    assert "no es una referencia" not in shown
+    assert await _answer(services, "maria", "/ver A-9") == \
+        "No existe A-9 en esta mesa. Vea la matriz con /matriz."
