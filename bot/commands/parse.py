@@ -3,6 +3,7 @@ strict in meaning: a word that is not understood is named back, never guessed.""
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass
 
@@ -139,6 +140,15 @@ def _score(token: str) -> int:
     return score
 
 
+def _mistyped_triage_word(word: str) -> bool:
+    """A word that is nearly one of triage's own ("XP" for MP, "implementacon"): named as
+    not understood, never carried along as if it were an entity."""
+    if len(word) == 2 and word.endswith("p"):
+        return True
+    vocabulary = [*_OWNER, *_CAUSE, *_KIND, *_IMPACT, *_EASE]
+    return bool(difflib.get_close_matches(word, vocabulary, n=1, cutoff=0.75))
+
+
 def parse_triage(args: str) -> Triage:
     """"MP implementación impacto 5 facilidad 4 SERFOR", in any order; "5 4" also works
     (impact, then ease), as do "impacto=5" and "i5"."""
@@ -170,7 +180,8 @@ def parse_triage(args: str) -> Triage:
                 triage.ease = score
         elif word.isdecimal():
             loose_numbers.append(_score(word))
-        elif triage.entity is None and re.fullmatch(r"[\w.-]{2,60}", raw):
+        elif triage.entity is None and re.fullmatch(r"[\w.-]{2,60}", raw) \
+                and not _mistyped_triage_word(word):
             triage.entity = raw
         else:
             raise BadTriage(value=raw[:40])

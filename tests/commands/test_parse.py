@@ -53,11 +53,23 @@ def test_an_incomplete_triage_says_what_is_missing_and_reads_back_its_command() 
     assert parse_triage("").missing == "owner_class"
 
 
-@pytest.mark.parametrize("typed", ["MP ley impacto 9 facilidad 2", "MP ley 1 2 3",
-                                   "MP ley 3 2 SERFOR OSINFOR"])
-def test_triage_names_what_it_did_not_understand(typed: str) -> None:
-    with pytest.raises(BadTriage):
+@pytest.mark.parametrize(("typed", "word"), [
+    ("MP ley impacto 9 facilidad 2", "9"), ("MP ley 1 2 3", "3"),
+    ("MP ley 3 2 SERFOR OSINFOR", "OSINFOR"),
+    # a triage word mistyped is named, never carried along as if it were an entity
+    ("XP implementación 5 4", "XP"), ("XP", "XP"), ("MP implementacon 5 4 SERFOR",
+                                                     "implementacon"),
+    ("MP regulacion 5 4 facilidd", "facilidd"),
+])
+def test_triage_names_what_it_did_not_understand(typed: str, word: str) -> None:
+    with pytest.raises(BadTriage) as refused:
         parse_triage(typed)
+    assert refused.value.params["value"] == word
+
+
+def test_an_entity_is_still_any_other_word() -> None:
+    for entity in ("SERFOR", "GIZ", "OSINFOR", "ANA", "MINAM", "PRODUCE"):
+        assert parse_triage(f"MP ley 3 2 {entity}").entity == entity
 
 
 def test_blocked_reason_and_detail() -> None:
