@@ -43,7 +43,6 @@ class ErrorWords(Voice):
             current = p.pop("current")
             p["current"] = "; ".join(f"{ref} «{clip(title, 40)}»" for ref, title in current)
             p["first"] = current[0][0] if current else "P-1"
-            p.setdefault("ref", "P-?")
         elif isinstance(error, errors.NotPrioritizable):
             p["reason"] = self.t(f"excluded.{p['reason']}")
         elif isinstance(error, errors.BadValue):

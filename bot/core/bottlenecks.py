@@ -225,7 +225,7 @@ class Bottlenecks(UseCases):
                 focus = [b for b in focus if b.id != demoted.id]
             if len(focus) >= mesa.priority_limit:
                 raise PriorityLimit(
-                    limit=mesa.priority_limit,
+                    ref=f"P-{row.number}", limit=mesa.priority_limit,
                     current=[(f"P-{b.number}", b.title) for b in focus],
                 )
             committed = (await s.exec(

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 import pytest
 
+from bot.commands.present import Presenter
 from bot.core.enums import OwnerClass, RequestKind, RootCause
 from bot.core.errors import (
     EmptyText,
@@ -129,6 +132,8 @@ async def test_the_prioritized_few_have_a_limit_and_a_swap(services: Services, c
     with pytest.raises(PriorityLimit) as full:
         await services.bottlenecks.prioritize(actor=cast.rosa, ref=refs[4])
     assert [ref for ref, _ in full.value.params["current"]] == refs[:4]
+    said = Presenter("es", ZoneInfo("America/Lima")).domain_error(full.value).lines[0].text
+    assert said.endswith("Para cambiar uno: /priorizar P-5 en lugar de P-1")  # as typed
     swapped = await services.bottlenecks.prioritize(actor=cast.rosa, ref=refs[4], replacing="P-1")
     assert swapped.demoted is not None and swapped.demoted.ref == "P-1"
     matrix = await services.reading.matrix(actor=cast.maria)
