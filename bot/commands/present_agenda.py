@@ -76,7 +76,7 @@ class AgendaWords(AgendaDocuments):
         self._section(reply, "agenda.overdue", [
             self.compact_line(a, " · ".join(
                 [self.overdue_words(a.days_overdue)]
-                + ([self.t("action.slipped", slips=a.slips)] if a.slips else [])
+                + ([self.slipped_words(a.slips)] if a.slips else [])
             ))
             for a in agenda.overdue
         ], always=True)
@@ -213,7 +213,8 @@ class AgendaWords(AgendaDocuments):
                     self.lang, "blocked_reason", item["reason"]) + (
                     f": {item['detail']}" if item["detail"] else "")), Style.SUBITEM)
             if item["days_overdue"]:
-                reply.add(self.t("digest.overdue", days=item["days_overdue"],
+                key = "digest.overdue_one" if item["days_overdue"] == 1 else "digest.overdue"
+                reply.add(self.t(key, days=item["days_overdue"],
                                  since=self.day(date.fromisoformat(item["due_on"]))),
                           Style.SUBITEM)
             if item["slips"]:

@@ -71,12 +71,16 @@ class Voice:
         if action.days_overdue:
             parts.append(self.overdue_words(action.days_overdue))
         if action.slips:
-            parts.append(self.t("action.slipped", slips=action.slips))
+            parts.append(self.slipped_words(action.slips))
         if action.status == ActionStatus.BLOCKED:
             reason = label(self.lang, "blocked_reason", action.blocked_reason)
             detail = f" ({action.blocked_detail})" if action.blocked_detail else ""
             parts.append(self.t("action.blocked_why", reason=reason + detail))
         return " · ".join(parts)
+
+    def slipped_words(self, slips: int) -> str:
+        return self.t("action.slipped_one") if slips == 1 else self.t("action.slipped",
+                                                                      slips=slips)
 
     def overdue_words(self, days: int) -> str:
         return self.t("action.overdue_one") if days == 1 else self.t("action.overdue", days=days)

@@ -158,7 +158,8 @@ MESSAGES: dict[str, str] = {
     "action.overdue_one": "1 day overdue",
     "button.agenda": "Today's agenda",
     "button.claim": "Claim",
-    "action.slipped": "date moved {slips} time(s)",
+    "action.slipped": "date moved {slips} times",
+    "action.slipped_one": "date moved once",
     "action.blocked_why": "blocked: {reason}",
     # progress
     "progress.posted": "Progress recorded on {ref} ({when}, {author}).",

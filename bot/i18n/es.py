@@ -158,7 +158,8 @@ MESSAGES: dict[str, str] = {
     "action.overdue_one": "1 día de atraso",
     "button.agenda": "Agenda de hoy",
     "button.claim": "Tomar",
-    "action.slipped": "fecha cambiada {slips} vez/veces",
+    "action.slipped": "fecha cambiada {slips} veces",
+    "action.slipped_one": "fecha cambiada una vez",
     "action.blocked_why": "bloqueada: {reason}",
     # progress
     "progress.posted": "Avance registrado en {ref} ({when}, {author}).",

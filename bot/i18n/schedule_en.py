@@ -11,6 +11,7 @@ MESSAGES: dict[str, str] = {
     "digest.item": "{ref} “{text}” ({bottleneck}) · {owner}",
     "digest.decision": "Blocked since {since}; decision needed: {reason}",
     "digest.overdue": "Overdue by {days} days (promised for {since})",
+    "digest.overdue_one": "Overdue by one day (promised for {since})",
     "digest.slips": "Times its date moved: {slips}; first promise: {first}",
     "digest.move": "→ {to}: {reason}",
     "button.seen": "Seen {ref}", "button.meeting": "Call a meeting {ref}",

@@ -11,6 +11,7 @@ MESSAGES: dict[str, str] = {
     "digest.item": "{ref} «{text}» ({bottleneck}) · {owner}",
     "digest.decision": "Bloqueada desde el {since}; decisión que se necesita: {reason}",
     "digest.overdue": "Vencida hace {days} días (prometida para el {since})",
+    "digest.overdue_one": "Vencida hace un día (prometida para el {since})",
     "digest.slips": "Veces que se movió el plazo: {slips}; primera promesa: {first}",
     "digest.move": "→ {to}: {reason}",
     "button.seen": "Visto {ref}", "button.meeting": "Convocar reunión {ref}",

@@ -65,5 +65,10 @@ async def test_ver_a_12_shows_one_action_whole(services: Services, cast: Cast) -
            "falta la firma del jefe" in shown
     assert "Borrador listo" in shown and "confirmó A-1" in shown
     assert "no es una referencia" not in shown
+    mine = await _answer(services, "jorge", "/mis_tareas")
+    assert "fecha cambiada una vez" in mine and "vez/veces" not in mine
+    await services.actions.move_due(actor=cast.jorge, ref="A-1", due="el 30",
+                                    reason="otra vez la firma")
+    assert "fecha cambiada 2 veces" in await _answer(services, "jorge", "/mis_tareas")
     assert await _answer(services, "maria", "/ver A-9") == \
         "No existe A-9 en esta mesa. Vea la matriz con /matriz."
