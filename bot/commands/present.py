@@ -143,9 +143,8 @@ class Presenter(AgendaWords, ErrorWords, MemberWords):
             reply.add(due)
             self.day_off_note(reply, view)
         if view.status == "blocked":
-            reason = label(self.lang, "blocked_reason", view.blocked_reason)
-            detail_text = f" ({view.blocked_detail})" if view.blocked_detail else ""
-            reply.add(self.t("action.blocked_why", reason=reason + detail_text))
+            reply.add(self.t("action.blocked_why", reason=self.blocked_words(
+                view.blocked_reason, view.blocked_detail)))
         self._section(reply, "action.moves", [
             self.t("action.move_first" if m.old is None else "action.move_line",
                    when=self.stamp(m.at), by=m.by.name if m.by else self.t("history.system"),
@@ -258,8 +257,13 @@ class Presenter(AgendaWords, ErrorWords, MemberWords):
         return Reply().add(self.t("action.done", ref=view.ref, text=view.text))
 
     def blocked(self, view: ActionView) -> Reply:
-        return Reply().add(self.t("action.blocked", ref=view.ref,
-                                  reason=label(self.lang, "blocked_reason", view.blocked_reason)))
+        reason = self.blocked_words(view.blocked_reason, view.blocked_detail)
+        if view.previous_blocked is not None:  # blocked again: what it was is said
+            was = self.blocked_words(*view.previous_blocked)
+            return Reply().add(self.t("action.blocked_again", ref=view.ref, was=was,
+                                      reason=reason))
+        return Reply().add(self.t("action.blocked", ref=view.ref, reason=reason))
+
 
     def due_moved(self, view: ActionView) -> Reply:
         assert view.due_on is not None

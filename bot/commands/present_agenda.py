@@ -346,6 +346,8 @@ class AgendaWords(AgendaDocuments):
             p["platform"] = self.t(f"platform.{params['platform']}")
         if kind == "bottleneck_resolved" and not params.get("credited"):
             kind = "bottleneck_resolved_uncredited"
+        if kind == "action_blocked" and not str(params.get("detail") or "").strip():
+            kind = "action_blocked_bare"  # never a sentence ending in ": "
         if kind == "session_scheduled" and params.get("kind") == "high_level":
             kind = "session_scheduled_high_level"
         reply = Reply().add(self.t(f"notice.{kind}", **p))

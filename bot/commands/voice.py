@@ -73,10 +73,14 @@ class Voice:
         if action.slips:
             parts.append(self.slipped_words(action.slips))
         if action.status == ActionStatus.BLOCKED:
-            reason = label(self.lang, "blocked_reason", action.blocked_reason)
-            detail = f" ({action.blocked_detail})" if action.blocked_detail else ""
-            parts.append(self.t("action.blocked_why", reason=reason + detail))
+            parts.append(self.t("action.blocked_why", reason=self.blocked_words(
+                action.blocked_reason, action.blocked_detail)))
         return " · ".join(parts)
+
+    def blocked_words(self, reason: str | None, detail: str) -> str:
+        """Why an action is blocked: the reason, and the detail in brackets if any."""
+        words = label(self.lang, "blocked_reason", reason)
+        return f"{words} ({detail})" if detail else words
 
     def slipped_words(self, slips: int) -> str:
         return self.t("action.slipped_one") if slips == 1 else self.t("action.slipped",

@@ -8,6 +8,7 @@ agenda and digests can say how often a promise slipped.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -36,6 +37,7 @@ from bot.core.enums import (
     BlockedReason,
 )
 from bot.core.errors import (
+    AlreadyBlocked,
     EmptyText,
     InvalidState,
     NotAMember,
@@ -205,6 +207,14 @@ class Actions(UseCases):
         detail = check_length(detail, REASON_MAX)
         async with self.db.write() as s:
             acting, row, before = await self._updatable(s, actor, ref)
+            if row.status == ActionStatus.BLOCKED:  # said, not silently replaced
+                was = (str(row.blocked_reason or ""), row.blocked_detail)
+                view = await action_view(s, acting, row, now)
+                if was == (reason.value, detail):
+                    raise AlreadyBlocked(ref=view.ref, reason=was[0], detail=was[1])
+                previous = was
+            else:
+                previous = None
             row.status = ActionStatus.BLOCKED.value
             row.blocked_reason = reason.value
             row.blocked_detail = detail
@@ -217,7 +227,7 @@ class Actions(UseCases):
                 params={"ref": view.ref, "text": view.text, "by": acting.member.name,
                         "reason": reason.value, "detail": detail},
             )
-            return view
+            return replace(view, previous_blocked=previous)
 
     async def move_due(
         self, *, actor: Actor, ref: str, due: str = "", reason: str = "",

@@ -193,6 +193,12 @@ class DateUnreadable(DomainError):
     code = "date_unreadable"
 
 
+class AlreadyBlocked(DomainError):
+    """Blocked again for the very reason it is blocked for: nothing to change."""
+
+    code = "already_blocked"
+
+
 class DateVague(DomainError):
     """A time, not a day ("la otra semana", "a fines de diciembre"): ``suggestion`` is
     the day to type instead."""

@@ -69,6 +69,8 @@ class ActionView:
     #: weekend). Set on a single action's view (a confirmation, a date moved), where a
     #: person may want to choose another day.
     due_off: dict[str, str] | None = None
+    #: On blocking an action already blocked: the reason and detail it had.
+    previous_blocked: tuple[str, str] | None = None
 
     @property
     def is_open(self) -> bool:

@@ -47,6 +47,8 @@ PROMISES: dict[str, Kept] = {
     # "El equipo lo verá en la agenda": the agenda delivered 2 h before the session
     # lists the blocked actions (and the team is told at once, by the block itself).
     "action.blocked": Kept("session-agendas", "bot.core.agenda_delivery.AgendaDelivery.tick"),
+    "action.blocked_again": Kept("session-agendas",
+                                 "bot.core.agenda_delivery.AgendaDelivery.tick"),
     # "El equipo lo clasificará antes de la sesión": people triage; the bot's part is to
     # tell the team now (bottleneck_logged) and to put it under "Por clasificar" in the
     # agenda delivered before the session.

@@ -3,10 +3,15 @@ in either language; ``/ver A-12`` shows the action."""
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 import pytest
+from sqlmodel import select
 
 from bot.commands.dispatch import Dispatcher
+from bot.commands.present import Presenter
 from bot.core.services import Services
+from bot.storage.tables import OutboxMessage
 from tests.builders import Cast
 
 
@@ -72,3 +77,26 @@ async def test_ver_a_12_shows_one_action_whole(services: Services, cast: Cast) -
     assert "fecha cambiada 2 veces" in await _answer(services, "jorge", "/mis_tareas")
     assert await _answer(services, "maria", "/ver A-9") == \
         "No existe A-9 en esta mesa. Vea la matriz con /matriz."
+
+
+async def test_blocking_again_says_what_it_was_and_a_notice_never_ends_empty(
+    services: Services, cast: Cast
+) -> None:
+    await services.bottlenecks.log(actor=cast.maria, text="Registro lento")
+    await services.actions.propose(actor=cast.rosa, bottleneck_ref="P-1", text="Publicar")
+    await services.actions.claim(actor=cast.jorge, ref="A-1")
+    assert await _answer(services, "jorge", "/bloqueado A-1 presupuesto") == \
+        "A-1 bloqueada por presupuesto. El equipo lo verá en la agenda."
+    assert await _answer(services, "jorge", "/bloqueado A-1 presupuesto") == \
+        "A-1 ya está bloqueada por presupuesto. Para cambiar el motivo, escriba otro: " \
+        "/bloqueado A-1 <motivo>."
+    assert await _answer(services, "jorge", "/bloqueado A-1 falta la firma") == \
+        "A-1 ya estaba bloqueada por presupuesto; ahora el motivo es otro motivo (falta la " \
+        "firma). El equipo lo verá en la agenda."
+    say = Presenter("es", ZoneInfo("America/Lima"))
+    async with services.db.read() as s:
+        notices = (await s.exec(select(OutboxMessage).where(
+            OutboxMessage.kind == "action_blocked"))).all()
+    texts = [say.notice(n.kind, n.params).lines[0].text for n in notices]
+    assert texts == ["A-1 bloqueada por presupuesto (Jorge Salas).",
+                     "A-1 bloqueada por otro motivo (Jorge Salas): falta la firma"]
