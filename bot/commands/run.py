@@ -13,13 +13,19 @@ from zoneinfo import ZoneInfo
 from bot.commands import parse
 from bot.commands.parse import Usage
 from bot.commands.present import Presenter
-from bot.commands.reply import Reply
+from bot.commands.reply import Button, Reply
 from bot.commands.voice import clip
 from bot.commands.words import COMMANDS
 from bot.core.chats import ChatRef
-from bot.core.context import Actor
+from bot.core.context import Actor, parse_ref
 from bot.core.enums import Role, SessionKind, SessionStatus
-from bot.core.errors import ChannelNotLinked, DateAmbiguous, NeedsDueDate, NotInGroup
+from bot.core.errors import (
+    ChannelNotLinked,
+    DateAmbiguous,
+    DomainError,
+    NeedsDueDate,
+    NotInGroup,
+)
 from bot.core.escalations import Answer
 from bot.core.members import Identity
 from bot.core.permissions import Op, require
@@ -209,7 +215,11 @@ async def blocked(c: Call) -> Reply:
 
 async def deadline(c: Call) -> Reply:
     ref, rest = parse.first_ref(c.args)
-    splits = parse.parse_deadline(rest)
+    try:
+        splits = parse.parse_deadline(rest)
+    except Usage:
+        _allowed(c, Op.UPDATE_ACTION)
+        return await _deadline_step(c, f"A-{parse_ref(ref, 'A')}", rest)
     try:
         view = await c.services.actions.move_due(
             actor=c.actor, ref=ref, splits=splits, source=c.source
@@ -217,6 +227,26 @@ async def deadline(c: Call) -> Reply:
     except DateAmbiguous as ambiguous:
         return c.say.deadline_step(ref.upper(), ambiguous.params["readings"])
     return c.say.due_moved(view)
+
+
+async def _deadline_step(c: Call, ref: str, rest: str) -> Reply:
+    """``/plazo A-1`` without the comma between the date and the reason: what it needs,
+    in the person's own words where a date starts them ("el 29 falta la firma" becomes
+    "/plazo A-1 el 29, falta la firma")."""
+    words = rest.split()
+    for k in range(min(len(words), 8), 0, -1):
+        date_words, reason = " ".join(words[:k]), " ".join(words[k:])
+        try:
+            await c.services.actions.read_due(c.actor, date_words)
+        except DomainError:
+            continue
+        if reason:
+            return c.say.error("deadline_needs_comma", ref=ref, date=date_words,
+                               reason=reason)
+        return c.say.error("deadline_needs_reason", ref=ref, date=date_words)
+    if not words:
+        return c.say.error("deadline_needs_both", ref=ref)
+    raise Usage()
 
 
 async def drop(c: Call) -> Reply:
@@ -286,6 +316,11 @@ async def overdue(c: Call) -> Reply:
 
 async def language(c: Call) -> Reply:
     wanted = c.args.strip().lower()
+    if not wanted:  # the choices, with the one in use, and a button for each
+        reply = Reply().add(c.say.t("language.choices"))
+        reply.buttons.extend([Button("Español", "/language es"), Button("English",
+                                                                     "/language en")])
+        return reply
     code = {"español": "es", "espanol": "es", "spanish": "es", "english": "en",
             "ingles": "en", "inglés": "en"}.get(wanted, wanted)
     chosen = await c.services.members.set_language(actor=c.actor, language=code, source=c.source)

@@ -255,6 +255,7 @@ MESSAGES: dict[str, str] = {
     "cadence_word.weekly": "weekly", "cadence_word.biweekly": "biweekly",
     "cadence_word.monthly": "monthly",
     # language and help
+    "language.choices": "I speak to you in English. To change it: /language es (español) or /language en (English).",
     "language.set": "Done: I will write to you in English.",
     "help.title": "Mesa commands",
     "help.footer": "References: P-7 is a bottleneck, A-12 an action. Type dates as you would say them: “Friday”, “January 15”, “in 10 working days”.",
@@ -376,6 +377,9 @@ MESSAGES: dict[str, str] = {
     "error.needs_due_date": "To confirm {ref}, give the date, for example: /confirm {ref} Friday",
     "error.date_unreadable": "I did not understand the date “{text}”. Type, for example: “Friday”, “January 15” or “in 10 working days”.",
     "error.already_blocked": "{ref} is already blocked by {reason}. To change the reason, type another: /blocked {ref} <reason>.",
+    "error.deadline_needs_comma": "Separate the new date from the reason with a comma: /deadline {ref} {date}, {reason}",
+    "error.deadline_needs_reason": "Why does the date change? Write it after a comma: /deadline {ref} {date}, <reason>",
+    "error.deadline_needs_both": "Type the new date and, after a comma, the reason: /deadline {ref} <new date>, <reason>",
     "error.date_vague": "“{text}” does not say which day. Type the day, for example: “{suggestion}”.",
     "error.date_past": "“{text}” would be {date}, which has passed. Give a future date.",
     "error.date_weekday_mismatch": "{date} is not a {weekday}. Check the day or the date.",

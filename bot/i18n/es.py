@@ -255,6 +255,7 @@ MESSAGES: dict[str, str] = {
     "cadence_word.weekly": "semanal", "cadence_word.biweekly": "quincenal",
     "cadence_word.monthly": "mensual",
     # language and help
+    "language.choices": "Le hablo en español. Para cambiarlo: /idioma en (English) o /idioma es (español).",
     "language.set": "Listo: le hablaré en español.",
     "help.title": "Comandos de la mesa",
     "help.footer": "Referencias: P-7 es un problema, A-12 una acción. Las fechas se escriben como se dicen: «el viernes», «15 de enero», «en 10 días hábiles».",
@@ -376,6 +377,9 @@ MESSAGES: dict[str, str] = {
     "error.needs_due_date": "Para confirmar {ref} indique la fecha; por ejemplo: /confirmar {ref} el viernes",
     "error.date_unreadable": "No entendí la fecha «{text}». Escriba, por ejemplo: «el viernes», «15 de enero» o «en 10 días hábiles».",
     "error.already_blocked": "{ref} ya está bloqueada por {reason}. Para cambiar el motivo, escriba otro: /bloqueado {ref} <motivo>.",
+    "error.deadline_needs_comma": "Separe la nueva fecha del motivo con una coma: /plazo {ref} {date}, {reason}",
+    "error.deadline_needs_reason": "¿Por qué cambia la fecha? Escríbalo después de una coma: /plazo {ref} {date}, <motivo>",
+    "error.deadline_needs_both": "Escriba la nueva fecha y, tras una coma, el motivo: /plazo {ref} <nueva fecha>, <motivo>",
     "error.date_vague": "«{text}» no dice qué día. Escriba el día, por ejemplo: «{suggestion}».",
     "error.date_past": "«{text}» sería el {date}, que ya pasó. Indique una fecha futura.",
     "error.date_weekday_mismatch": "El {date} no cae en {weekday}. Revise el día o la fecha.",

@@ -100,3 +100,31 @@ async def test_blocking_again_says_what_it_was_and_a_notice_never_ends_empty(
     texts = [say.notice(n.kind, n.params).lines[0].text for n in notices]
     assert texts == ["A-1 bloqueada por presupuesto (Jorge Salas).",
                      "A-1 bloqueada por otro motivo (Jorge Salas): falta la firma"]
+
+
+@pytest.mark.parametrize(("typed", "said"), [
+    ("/plazo A-1 el 29 falta la firma",
+     "Separe la nueva fecha del motivo con una coma: /plazo A-1 el 29, falta la firma"),
+    ("/plazo a1 el 29",
+     "¿Por qué cambia la fecha? Escríbalo después de una coma: /plazo A-1 el 29, <motivo>"),
+    ("/plazo A-1",
+     "Escriba la nueva fecha y, tras una coma, el motivo: /plazo A-1 <nueva fecha>, <motivo>"),
+])
+async def test_a_date_moved_without_the_comma_says_what_it_needs(
+    services: Services, cast: Cast, typed: str, said: str
+) -> None:
+    await services.bottlenecks.log(actor=cast.maria, text="Registro lento")
+    await services.actions.propose(actor=cast.rosa, bottleneck_ref="P-1", text="Publicar")
+    await services.actions.claim(actor=cast.jorge, ref="A-1")
+    await services.actions.confirm(actor=cast.jorge, ref="A-1", due="viernes")
+    assert await _answer(services, "jorge", typed) == said
+    assert (await services.reading.action(actor=cast.jorge, ref="A-1")).moves[-1].reason == ""
+
+
+async def test_language_alone_shows_the_choices(services: Services, cast: Cast) -> None:
+    assert await _answer(services, "maria", "/idioma") == \
+        "Le hablo en español. Para cambiarlo: /idioma en (English) o /idioma es (español)."
+    identity = await services.members.identify(handle="tom")
+    reply = await Dispatcher(services).handle(identity, "/language", mesa="forestal")
+    assert [b.command for b in reply.buttons] == ["/language es", "/language en"]
+    assert (await services.members.identify(handle="tom")).language == "en"  # unchanged
