@@ -124,7 +124,7 @@ class AgendaDocuments(Voice):
 
     def _bottleneck(self, view: BottleneckView, actions: list[ActionView]) -> list[Block]:
         """A bottleneck in full: its words, its classification, every open action."""
-        blocks = [Block("h3", f"{view.ref} «{view.title}»")]
+        blocks = [Block("h3", f"{view.ref} {self.quote(view.title)}")]
         meta = self.t(
             "doc.bottleneck_meta", status=label(self.lang, "status", view.status),
             owner_class=label(self.lang, "owner_short", view.owner_class),
@@ -202,7 +202,7 @@ class AgendaDocuments(Voice):
         zone = ZoneInfo(agenda.mesa.timezone)
         starts = agenda.session.starts_at.astimezone(zone)
         headline = [self._title(agenda)] + [
-            f"{item.bottleneck.ref} «{item.bottleneck.title}»" for item in
+            f"{item.bottleneck.ref} {self.quote(item.bottleneck.title)}" for item in
             agenda.prioritized[:5]]
         event = Event()
         event.add("uid", session_uid(agenda.mesa.slug, agenda.session.number))

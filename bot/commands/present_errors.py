@@ -43,7 +43,8 @@ class ErrorWords(Voice):
             p["suggestion"] = self.day(p["suggestion"])
         elif isinstance(error, errors.PriorityLimit):
             current = p.pop("current")
-            p["current"] = "; ".join(f"{ref} «{clip(title, 40)}»" for ref, title in current)
+            p["current"] = "; ".join(f"{ref} {self.quote(clip(title, 40))}"
+                                     for ref, title in current)
             p["first"] = current[0][0] if current else "P-1"
         elif isinstance(error, errors.NotPrioritizable):
             p["reason"] = self.t(f"excluded.{p['reason']}")

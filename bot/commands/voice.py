@@ -77,6 +77,10 @@ class Voice:
                 action.blocked_reason, action.blocked_detail)))
         return " · ".join(parts)
 
+    def quote(self, text: str) -> str:
+        """Quoted as the language quotes: «así» in Spanish, “like this” in English."""
+        return self.t("format.quote", text=text)
+
     def blocked_words(self, reason: str | None, detail: str) -> str:
         """Why an action is blocked: the reason, and the detail in brackets if any."""
         words = label(self.lang, "blocked_reason", reason)
@@ -92,7 +96,7 @@ class Voice:
     def compact_line(self, action: ActionView, fact: str) -> str:
         """Reference, short text, owner and the one fact a section is about."""
         owner = self.person(action.owner) if action.owner else action.owner_entity or "—"
-        return f"{action.ref} «{clip(action.text, 50)}» · {owner} · {fact}"
+        return f"{action.ref} {self.quote(clip(action.text, 50))} · {owner} · {fact}"
 
     def progress_line(self, item: ProgressView) -> str:
         return self.t("progress.line", ref=item.ref, when=self.stamp(item.at),

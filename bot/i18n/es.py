@@ -13,6 +13,7 @@ MESSAGES: dict[str, str] = {
     **LINK,
     **FORMS,
     # dates
+    "format.quote": "«{text}»",
     "format.long_date": "{weekday} {day} de {month} de {year}",
     "format.short_date": "{weekday} {day:02d}/{month:02d}",
     "format.long_datetime": "{date}, {time}",

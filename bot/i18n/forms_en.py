@@ -30,5 +30,5 @@ MESSAGES: dict[str, str] = {
     "slack.form_due": "Due date",
     "slack.form_due_placeholder": "Friday, the 15th, January 20",
     "slack.form_due_hint": "In words, as you would say it. With you as the owner and a date, it is confirmed.",
-    "slack.form_due_needs_owner": "A date needs an owner: choose «Me» or someone, or leave the date blank.",
+    "slack.form_due_needs_owner": "A date needs an owner: choose “Me” or someone, or leave the date blank.",
 }
