@@ -351,6 +351,10 @@ class AgendaWords(AgendaDocuments):
         if kind == "session_scheduled" and params.get("kind") == "high_level":
             kind = "session_scheduled_high_level"
         reply = Reply().add(self.t(f"notice.{kind}", **p))
+        if kind == "bottleneck_triaged" and params.get("excluded"):
+            # the reporter is told why it stays out of the prioritized few, and where it is
+            reply.add(self.t("notice.bottleneck_kept_out",
+                             reason=self.t(f"excluded.{params['excluded']}")), Style.NOTE)
         if kind.startswith("session_scheduled") and params.get("holiday"):
             reply.add(self.t("session.holiday_note", number=params["number"]), Style.NOTE)
         if str(params.get("ref", "")).startswith("A-"):

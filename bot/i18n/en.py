@@ -402,6 +402,7 @@ MESSAGES: dict[str, str] = {
     "error.internal": "Something failed on our side and nothing was saved. Please try again in a moment.",
     # notices (outbox)
     "notice.bottleneck_logged": "New bottleneck {ref} from {reporter}: “{title}”. Triage it: /triage {ref}",
+    "notice.bottleneck_kept_out": "It stays out of the prioritized few because {reason}. It remains in view in the matrix (/matrix) and in the agenda, among the requests out of focus; if something changes, the team can classify it again.",
     "notice.bottleneck_triaged": "Your bottleneck {ref} was triaged: {owner_class}; {request_kind}.",
     "notice.bottleneck_prioritized": "{ref} joins the mesa's prioritized few: “{title}”.",
     "notice.bottleneck_rejected": "Your bottleneck {ref} was rejected. Reason: {reason}",

@@ -402,6 +402,7 @@ MESSAGES: dict[str, str] = {
     "error.internal": "Algo falló de nuestro lado y no se guardó nada. Intente de nuevo en un momento.",
     # notices (outbox)
     "notice.bottleneck_logged": "Nuevo problema {ref} de {reporter}: «{title}». Clasifíquelo: /clasificar {ref}",
+    "notice.bottleneck_kept_out": "Queda fuera de los priorizados porque {reason}. Sigue a la vista en la matriz (/matriz) y en la agenda, entre los pedidos fuera de foco; si algo cambia, el equipo puede clasificarlo de nuevo.",
     "notice.bottleneck_triaged": "Su problema {ref} fue clasificado: {owner_class}; {request_kind}.",
     "notice.bottleneck_prioritized": "{ref} entra en los priorizados de la mesa: «{title}».",
     "notice.bottleneck_rejected": "Su problema {ref} fue descartado. Motivo: {reason}",

@@ -128,3 +128,22 @@ async def test_language_alone_shows_the_choices(services: Services, cast: Cast) 
     reply = await Dispatcher(services).handle(identity, "/language", mesa="forestal")
     assert [b.command for b in reply.buttons] == ["/language es", "/language en"]
     assert (await services.members.identify(handle="tom")).language == "en"  # unchanged
+
+
+async def test_the_reporter_of_a_request_kept_out_of_focus_is_told_why_and_where(
+    services: Services, cast: Cast
+) -> None:
+    await services.bottlenecks.log(actor=cast.maria, text="Exoneración del IGV")
+    await _answer(services, "rosa", "/clasificar P-1 MP financiamiento 3 2 subsidio")
+    async with services.db.read() as s:
+        [notice] = (await s.exec(select(OutboxMessage).where(
+            OutboxMessage.kind == "bottleneck_triaged"))).all()
+    told = [line.text for line in Presenter("es", ZoneInfo("America/Lima"))
+            .notice(notice.kind, notice.params).lines]
+    assert told[1] == (
+        "Queda fuera de los priorizados porque es un pedido de subsidio o exoneración; la "
+        "mesa trabaja en productividad. Sigue a la vista en la matriz (/matriz) y en la "
+        "agenda, entre los pedidos fuera de foco; si algo cambia, el equipo puede "
+        "clasificarlo de nuevo.")
+    agenda = await services.agendas.compile(actor=cast.maria)
+    assert [b.ref for b in agenda.out_of_focus] == ["P-1"]  # where it says it is
