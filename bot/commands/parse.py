@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from bot.core.context import MAX_NUMBER
 from bot.core.dates import is_monthly
-from bot.core.enums import BlockedReason, OwnerClass, RequestKind, RootCause
+from bot.core.enums import BlockedReason, OpenActions, OwnerClass, RequestKind, RootCause
 from bot.core.errors import BadTriage, SessionNotFound
 from bot.core.text import fold
 
@@ -194,6 +194,45 @@ def parse_triage(args: str) -> Triage:
         else:
             raise BadTriage(value=str(number))
     return triage
+
+
+_OPEN_ACTIONS = {
+    **dict.fromkeys(("cerrar", "cerrarlas", "cerrarla", "anular", "anularlas", "close"),
+                    OpenActions.CLOSE),
+    **dict.fromkeys(("mantener", "mantenerlas", "mantenerla", "dejar", "dejarlas", "keep"),
+                    OpenActions.KEEP),
+    **dict.fromkeys(("mover", "moverlas", "moverla", "pasar", "pasarlas", "move"),
+                    OpenActions.MOVE),
+}
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """``/resuelto P-7 [entidad] [cerrar | mantener | mover P-3]``."""
+
+    entity: str | None = None
+    open_actions: OpenActions | None = None
+    move_to: str | None = None
+
+
+def parse_resolve(args: str) -> Resolution:
+    """The entity credited and what becomes of the open actions, in any order."""
+    words = args.split()
+    entity: list[str] = []
+    choice: OpenActions | None = None
+    move_to: str | None = None
+    for i, word in enumerate(words):
+        found = _OPEN_ACTIONS.get(fold(word))
+        if found is not None and choice is None:
+            choice = found
+            if found is OpenActions.MOVE:
+                rest = [w for w in words[i + 1:] if is_ref(w)]
+                if not rest:
+                    raise Usage()
+                move_to = rest[0].strip(".,;:")
+        elif word.strip(".,;:") != move_to:
+            entity.append(word)
+    return Resolution(" ".join(entity) or None, choice, move_to)
 
 
 def parse_blocked(args: str) -> tuple[BlockedReason | None, str]:

@@ -19,7 +19,7 @@ from bot.commands.reply import Button, Reply, Style
 from bot.commands.voice import clip
 from bot.commands.words import find
 from bot.core.account_links import Linked
-from bot.core.bottlenecks import Logged, Prioritized
+from bot.core.bottlenecks import Logged, Prioritized, Resolved
 from bot.core.chats import LinkedChat
 from bot.core.confirmations import Confirmed
 from bot.core.dates import Reading, full_numeric
@@ -89,6 +89,23 @@ class Presenter(AgendaWords, ErrorWords, MemberWords):
         if key == "bottleneck.resolved" and view.credited_entity:
             reply.add(self.t("bottleneck.credited", entity=view.credited_entity))
         return reply
+
+    def resolved(self, result: Resolved) -> Reply:
+        """Resolved, and what became of its open actions."""
+        reply = self.bottleneck_status("bottleneck.resolved", result.bottleneck)
+        if result.actions and result.open_actions is not None:
+            reply.add(self.t(f"bottleneck.resolved_{result.open_actions.value}",
+                             refs=", ".join(result.actions), to=result.moved_to or ""))
+        return reply
+
+    def resolve_step(self, ref: str, actions: list[str], entity: str | None) -> Reply:
+        """A bottleneck to resolve with open actions: what becomes of them?"""
+        credited = f" {entity}" if entity else ""
+        return self._step(
+            self.t("step.resolve", ref=ref, refs=", ".join(actions), credited=credited), [
+                (self.t("button.resolve_close"), f"/resolve {ref}{credited} close"),
+                (self.t("button.resolve_keep"), f"/resolve {ref}{credited} keep"),
+            ])
 
     def detail(self, detail: BottleneckDetail) -> Reply:
         view = detail.bottleneck

@@ -351,6 +351,10 @@ class AgendaWords(AgendaDocuments):
         if kind == "session_scheduled" and params.get("kind") == "high_level":
             kind = "session_scheduled_high_level"
         reply = Reply().add(self.t(f"notice.{kind}", **p))
+        if params.get("open_actions") and params.get("actions"):  # a bottleneck resolved
+            reply.add(self.t(f"bottleneck.resolved_{params['open_actions']}",
+                             refs=", ".join(params["actions"]),
+                             to=params.get("moved_to") or ""))
         if kind == "bottleneck_triaged" and params.get("excluded"):
             # the reporter is told why it stays out of the prioritized few, and where it is
             reply.add(self.t("notice.bottleneck_kept_out",

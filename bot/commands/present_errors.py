@@ -37,6 +37,8 @@ class ErrorWords(Voice):
                 p["weekday"] = self.t(f"weekday.{p['weekday']}")
         elif isinstance(error, errors.DateTooFar):
             p["limit"] = self.day(p["limit"])
+        elif isinstance(error, errors.OpenActionsLeft):
+            p["actions"] = ", ".join(p["actions"])
         elif isinstance(error, errors.AlreadyBlocked):
             p["reason"] = self.blocked_words(p["reason"], p["detail"])
         elif isinstance(error, errors.DateVague):

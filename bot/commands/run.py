@@ -25,6 +25,7 @@ from bot.core.errors import (
     DomainError,
     NeedsDueDate,
     NotInGroup,
+    OpenActionsLeft,
 )
 from bot.core.escalations import Answer
 from bot.core.members import Identity
@@ -144,11 +145,16 @@ async def duplicate(c: Call) -> Reply:
 
 
 async def resolve(c: Call) -> Reply:
-    ref, entity = parse.first_ref(c.args)
-    view = await c.services.bottlenecks.resolve(
-        actor=c.actor, ref=ref, credited_entity=entity or None, source=c.source
-    )
-    return c.say.bottleneck_status("bottleneck.resolved", view)
+    ref, rest = parse.first_ref(c.args)
+    asked = parse.parse_resolve(rest)
+    try:
+        result = await c.services.bottlenecks.resolve(
+            actor=c.actor, ref=ref, credited_entity=asked.entity,
+            open_actions=asked.open_actions, move_to=asked.move_to, source=c.source
+        )
+    except OpenActionsLeft as left:
+        return c.say.resolve_step(left.params["ref"], left.params["actions"], asked.entity)
+    return c.say.resolved(result)
 
 
 async def action(c: Call) -> Reply:

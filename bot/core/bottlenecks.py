@@ -10,6 +10,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core import audit
+from bot.core.action_steps import ACTION_FIELDS
 from bot.core.context import (
     Acting,
     Actor,
@@ -19,6 +20,7 @@ from bot.core.context import (
     get_bottleneck,
     load_acting,
     lock_mesa,
+    locked,
     parse_ref,
     snapshot,
 )
@@ -26,9 +28,12 @@ from bot.core.directory import Directory
 from bot.core.enums import (
     CLOSED_BOTTLENECK,
     IN_FOCUS,
+    OPEN_ACTIONS,
     OPEN_COMMITTED,
+    ActionStatus,
     Audience,
     BottleneckStatus,
+    OpenActions,
     OwnerClass,
     RequestKind,
     Role,
@@ -41,6 +46,7 @@ from bot.core.errors import (
     NotPrioritizable,
     NotReporter,
     NotTriaged,
+    OpenActionsLeft,
     PriorityLimit,
 )
 from bot.core.notices import notify
@@ -64,6 +70,16 @@ _TRIAGE_FIELDS = (
 class Logged:
     bottleneck: BottleneckView
     next_session: SessionView | None
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """A bottleneck resolved, and what became of its open actions (``actions``)."""
+
+    bottleneck: BottleneckView
+    actions: list[str]
+    open_actions: OpenActions | None
+    moved_to: str | None
 
 
 @dataclass(frozen=True)
@@ -311,26 +327,48 @@ class Bottlenecks(UseCases):
             return (await Directory.load(s, acting.mesa_id)).bottleneck(row, original.number)
 
     async def resolve(
-        self, *, actor: Actor, ref: str, credited_entity: str | None = None, source: str = ""
-    ) -> BottleneckView:
+        self, *, actor: Actor, ref: str, credited_entity: str | None = None,
+        open_actions: OpenActions | None = None, move_to: str | None = None,
+        source: str = "",
+    ) -> Resolved:
         """Close a bottleneck as solved, credited to the public entity that delivered it.
 
-        Only its reporter (or a coordinator on their behalf) may say it is solved.
+        Only its reporter (or a coordinator on their behalf) may say it is solved. Its
+        open actions are closed (dropped: no longer needed), kept, or moved to another
+        open bottleneck, as ``open_actions`` says; with some open and no answer,
+        :class:`OpenActionsLeft` asks, and nothing is written.
         """
         now = self.clock.now()
         async with self.db.write() as s:
             acting = await load_acting(s, actor, Op.RESOLVE)
+            row = await get_bottleneck(s, acting, ref)
+            # the actions first, then the bottleneck: the order confirm locks them in
+            actions = list(await s.exec(locked(
+                select(Action).where(Action.bottleneck_id == row.id)
+                .where(col(Action.status).in_(list(OPEN_ACTIONS)))
+                .order_by(col(Action.number)))))
             row = await get_bottleneck(s, acting, ref, lock=True)
             self._require_open(row)
             if acting.role is not Role.COORDINATOR and row.reporter_id != acting.member_id:
                 directory = await Directory.load(s, acting.mesa_id)
                 reporter = directory.person(row.reporter_id)
                 raise NotReporter(ref=f"P-{row.number}", reporter=reporter.name if reporter else "")
+            refs = [f"A-{a.number}" for a in actions]
+            if actions and open_actions is None:
+                raise OpenActionsLeft(ref=f"P-{row.number}", actions=refs)
+            target = None
+            if actions and open_actions is OpenActions.MOVE:
+                target = await get_bottleneck(s, acting, move_to or "", lock=True)
+                self._require_open(target)
+                if target.id == row.id:
+                    raise InvalidState(ref=f"P-{row.number}", status=row.status)
             if credited_entity:
                 row.credited_entity_id = (await find_entity(s, credited_entity)).id
             else:
                 row.credited_entity_id = row.responsible_entity_id
             row.resolved_at = now
+            for action in actions if open_actions is not OpenActions.KEEP else []:
+                await self._settle(s, acting, action, row, target, now, source)
             await self._set_status(
                 s, acting, row, BottleneckStatus.RESOLVED, "bottleneck.resolved", source, now
             )
@@ -339,9 +377,35 @@ class Bottlenecks(UseCases):
             notify(
                 s, at=now, source=source, mesa_id=acting.mesa_id, audience=Audience.GROUND,
                 kind="bottleneck_resolved",
-                params={"ref": view.ref, "title": view.title, "credited": view.credited_entity},
+                params={"ref": view.ref, "title": view.title, "credited": view.credited_entity,
+                        "actions": refs if open_actions else [],
+                        "open_actions": open_actions.value if open_actions else None,
+                        "moved_to": f"P-{target.number}" if target else None},
             )
-            return view
+            return Resolved(bottleneck=view, actions=refs, open_actions=open_actions,
+                            moved_to=f"P-{target.number}" if target else None)
+
+    @staticmethod
+    async def _settle(s: AsyncSession, acting: Acting, action: Action, row: Bottleneck,
+                      target: Bottleneck | None, now: datetime, source: str) -> None:
+        """One open action of a bottleneck being resolved: dropped, or moved to
+        ``target``; recorded as such."""
+        before = snapshot(action, *ACTION_FIELDS)
+        if target is not None:
+            assert target.id is not None
+            action.bottleneck_id = target.id
+            kind, extra = "action.moved", {"from": f"P-{row.number}",
+                                           "to": f"P-{target.number}"}
+        else:
+            action.status = ActionStatus.DROPPED.value
+            kind, extra = "action.dropped", {"reason": f"P-{row.number}"}
+        action.updated_at = now
+        s.add(action)
+        await audit.record(
+            s, at=now, mesa_id=acting.mesa_id, actor_id=acting.member_id, kind=kind,
+            subject=f"A-{action.number}", source=source, before=before,
+            after={**snapshot(action, *ACTION_FIELDS), **extra},
+        )
 
     @staticmethod
     def _require_open(row: Bottleneck) -> None:

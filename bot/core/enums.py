@@ -85,6 +85,9 @@ class ActionStatus(StrEnum):
 
 #: Actions somebody has promised and not yet finished.
 OPEN_COMMITTED = (ActionStatus.CONFIRMED, ActionStatus.BLOCKED)
+#: Actions not yet done nor dropped.
+OPEN_ACTIONS = (ActionStatus.PROPOSED, ActionStatus.CLAIMED, ActionStatus.CONFIRMED,
+                ActionStatus.BLOCKED)
 
 
 class BlockedReason(StrEnum):
@@ -97,6 +100,14 @@ class BlockedReason(StrEnum):
 class SessionKind(StrEnum):
     REGULAR = "regular"
     HIGH_LEVEL = "high_level"
+
+
+class OpenActions(StrEnum):
+    """What becomes of a bottleneck's open actions when it is resolved."""
+
+    CLOSE = "close"  # no longer needed: dropped
+    KEEP = "keep"  # still to be done, on their own
+    MOVE = "move"  # to another open bottleneck
 
 
 class SessionStatus(StrEnum):

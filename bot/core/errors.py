@@ -193,6 +193,13 @@ class DateUnreadable(DomainError):
     code = "date_unreadable"
 
 
+class OpenActionsLeft(DomainError):
+    """A bottleneck to resolve still has open actions (``actions``): what becomes of
+    them is asked, never guessed."""
+
+    code = "open_actions_left"
+
+
 class AlreadyBlocked(DomainError):
     """Blocked again for the very reason it is blocked for: nothing to change."""
 

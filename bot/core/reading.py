@@ -18,7 +18,7 @@ from bot.core.context import (
     load_acting,
 )
 from bot.core.directory import Directory
-from bot.core.enums import CLOSED_BOTTLENECK, IN_FOCUS, ActionStatus, BottleneckStatus
+from bot.core.enums import CLOSED_BOTTLENECK, IN_FOCUS, OPEN_ACTIONS, BottleneckStatus
 from bot.core.permissions import ALLOWED, PARTICIPANTS, Op
 from bot.core.progress import progress_views
 from bot.core.rules import not_prioritizable_reason
@@ -44,8 +44,7 @@ from bot.storage.tables import (
     ProgressUpdate,
 )
 
-OPEN_ACTION = (ActionStatus.PROPOSED, ActionStatus.CLAIMED, ActionStatus.CONFIRMED,
-               ActionStatus.BLOCKED)
+OPEN_ACTION = OPEN_ACTIONS
 
 
 def mesa_view(acting: Acting) -> MesaView:

@@ -147,3 +147,47 @@ async def test_the_reporter_of_a_request_kept_out_of_focus_is_told_why_and_where
         "clasificarlo de nuevo.")
     agenda = await services.agendas.compile(actor=cast.maria)
     assert [b.ref for b in agenda.out_of_focus] == ["P-1"]  # where it says it is
+
+
+async def test_resolving_with_open_actions_asks_what_becomes_of_them(
+    services: Services, cast: Cast
+) -> None:
+    await services.bottlenecks.log(actor=cast.maria, text="Registro lento")
+    await services.bottlenecks.log(actor=cast.maria, text="Guías en papel")
+    await services.actions.propose(actor=cast.rosa, bottleneck_ref="P-1", text="Publicar")
+    await services.actions.propose(actor=cast.rosa, bottleneck_ref="P-1", text="Capacitar")
+    await services.actions.claim(actor=cast.jorge, ref="A-1")
+    identity = await services.members.identify(handle="maria")
+    asked = await Dispatcher(services).handle(identity, "/resuelto P-1 SERFOR", mesa="forestal")
+    assert asked.lines[0].text.startswith(
+        "P-1 tiene acciones abiertas: A-1, A-2. ¿Qué se hace con ellas?")
+    assert [b.command for b in asked.buttons] == ["/resolve P-1 SERFOR close",
+                                                  "/resolve P-1 SERFOR keep"]
+    detail = await services.reading.bottleneck(actor=cast.maria, ref="P-1")
+    assert detail.bottleneck.status == "reported"  # nothing written yet
+    assert await _answer(services, "maria", "/resuelto P-1 SERFOR mover P-2") == (
+        "P-1 resuelto: «Registro lento».\nLogro de SERFOR.\nPasan a P-2: A-1, A-2.")
+    moved = await services.reading.bottleneck(actor=cast.maria, ref="P-2")
+    assert [(a.ref, a.status) for a in moved.actions] == [("A-1", "claimed"),
+                                                          ("A-2", "proposed")]
+    async with services.db.read() as s:
+        [notice] = (await s.exec(select(OutboxMessage).where(
+            OutboxMessage.kind == "bottleneck_resolved"))).all()
+    group = Presenter("es", ZoneInfo("America/Lima")).notice(notice.kind, notice.params)
+    assert group.lines[-1].text == "Pasan a P-2: A-1, A-2."
+
+
+@pytest.mark.parametrize(("choice", "said", "statuses"), [
+    ("cerrar", "Acciones cerradas, ya no hacen falta: A-1.", ["dropped"]),
+    ("mantener", "Siguen abiertas: A-1.", ["proposed"]),
+])
+async def test_closing_or_keeping_the_open_actions(
+    services: Services, cast: Cast, choice: str, said: str, statuses: list[str]
+) -> None:
+    await services.bottlenecks.log(actor=cast.maria, text="Registro lento")
+    await services.actions.propose(actor=cast.rosa, bottleneck_ref="P-1", text="Publicar")
+    answer = await _answer(services, "maria", f"/resuelto P-1 {choice}")
+    assert answer.splitlines()[-1] == said
+    detail = await services.reading.bottleneck(actor=cast.maria, ref="P-1")
+    assert detail.bottleneck.status == "resolved"
+    assert [a.status for a in detail.actions] == statuses

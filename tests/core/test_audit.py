@@ -14,7 +14,14 @@ from sqlmodel import col, select
 from bot.core import audit
 from bot.core.chats import ChatRef
 from bot.core.clock import ManualClock
-from bot.core.enums import BlockedReason, OwnerClass, RequestKind, RootCause, SessionStatus
+from bot.core.enums import (
+    BlockedReason,
+    OpenActions,
+    OwnerClass,
+    RequestKind,
+    RootCause,
+    SessionStatus,
+)
 from bot.core.services import Services
 from bot.storage.database import Database
 from bot.storage.tables import AuditChain, AuditEvent, OutboxMessage
@@ -147,7 +154,7 @@ async def test_every_use_case_leaves_a_record_that_verifies_clean(
     await services.series.end(actor=cast.rosa)
     await a.mark_done(actor=cast.jorge, ref="A-1", note="Publicado en el diario oficial")
     await b.resolve(actor=cast.maria, ref="P-1", credited_entity="SERFOR")
-    await b.resolve(actor=cast.rosa, ref="P-2")
+    await b.resolve(actor=cast.rosa, ref="P-2", open_actions=OpenActions.CLOSE)
     await services.members.set_language(actor=cast.tom, language="es")
     # people come and go, and their promises with them
     await a.propose(actor=cast.rosa, bottleneck_ref="P-4", text="Señalizar caminos")

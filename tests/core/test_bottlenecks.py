@@ -148,7 +148,7 @@ async def test_only_the_reporter_or_a_coordinator_may_call_it_solved(
     with pytest.raises(NotReporter) as refused:
         await services.bottlenecks.resolve(actor=cast.jorge, ref=ref)
     assert refused.value.params["reporter"] == "María Quispe"
-    solved = await services.bottlenecks.resolve(actor=cast.maria, ref=ref)
+    solved = (await services.bottlenecks.resolve(actor=cast.maria, ref=ref)).bottleneck
     assert (solved.status, solved.credited_entity) == ("resolved", "SERFOR")
     with pytest.raises(InvalidState):
         await services.bottlenecks.resolve(actor=cast.maria, ref=ref)
