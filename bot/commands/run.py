@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from bot.commands import parse
+from bot.commands import asking, parse
 from bot.commands.parse import Usage
 from bot.commands.present import Presenter
 from bot.commands.reply import Button, Reply
@@ -22,7 +22,6 @@ from bot.core.enums import Role, SessionKind, SessionStatus
 from bot.core.errors import (
     ChannelNotLinked,
     DateAmbiguous,
-    DomainError,
     NeedsDueDate,
     NotInGroup,
     OpenActionsLeft,
@@ -225,7 +224,7 @@ async def deadline(c: Call) -> Reply:
         splits = parse.parse_deadline(rest)
     except Usage:
         _allowed(c, Op.UPDATE_ACTION)
-        return await _deadline_step(c, f"A-{parse_ref(ref, 'A')}", rest)
+        return await asking.deadline_step(c, f"A-{parse_ref(ref, 'A')}", rest)
     try:
         view = await c.services.actions.move_due(
             actor=c.actor, ref=ref, splits=splits, source=c.source
@@ -233,26 +232,6 @@ async def deadline(c: Call) -> Reply:
     except DateAmbiguous as ambiguous:
         return c.say.deadline_step(ref.upper(), ambiguous.params["readings"])
     return c.say.due_moved(view)
-
-
-async def _deadline_step(c: Call, ref: str, rest: str) -> Reply:
-    """``/plazo A-1`` without the comma between the date and the reason: what it needs,
-    in the person's own words where a date starts them ("el 29 falta la firma" becomes
-    "/plazo A-1 el 29, falta la firma")."""
-    words = rest.split()
-    for k in range(min(len(words), 8), 0, -1):
-        date_words, reason = " ".join(words[:k]), " ".join(words[k:])
-        try:
-            await c.services.actions.read_due(c.actor, date_words)
-        except DomainError:
-            continue
-        if reason:
-            return c.say.error("deadline_needs_comma", ref=ref, date=date_words,
-                               reason=reason)
-        return c.say.error("deadline_needs_reason", ref=ref, date=date_words)
-    if not words:
-        return c.say.error("deadline_needs_both", ref=ref)
-    raise Usage()
 
 
 async def drop(c: Call) -> Reply:

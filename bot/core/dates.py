@@ -16,18 +16,24 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import dateparser
-import holidays
 
+from bot.core.day_numbers import (
+    DAY_NUMBER,
+    END_OF_MONTH,
+    FIRST,
+    day_number,
+    month_end,
+    next_weekday,
+    vague,
+)
 from bot.core.errors import (
     DateAmbiguous,
     DatePast,
     DateTooFar,
     DateUnreadable,
-    DateVague,
     DateWeekdayMismatch,
     DomainError,
     SeriesDayUnreadable,
@@ -35,6 +41,10 @@ from bot.core.errors import (
     TimeUnreadable,
 )
 from bot.core.text import fold
+from bot.core.workdays import add_working_days as add_working_days
+from bot.core.workdays import day_off as day_off
+from bot.core.workdays import is_holiday as is_holiday
+from bot.core.workdays import is_working_day as is_working_day
 
 MAX_DATE_TEXT = 80
 MAX_YEARS_AHEAD = 5
@@ -59,29 +69,6 @@ _WEEKDAYS = {
 }
 _NEXT_WORDS = ("proximo", "proxima", "siguiente", "que viene", "este", "esta", "next", "this",
                "coming")
-#: The first of the month as people write it: "primero", "1ro", "1°", "1.º" (folded).
-_FIRST = re.compile(r"(?<!\S)(?:primero|1ro|1ero|1er|1o|1\.o|1°|1º|1\.°|1st)(?!\S)")
-_DAY_NUMBER = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)?$")
-#: How many months ahead a day number with a weekday is looked for ("viernes 15"):
-#: this one and the next two; beyond, the weekday is more likely a slip than a plan.
-WEEKDAY_MONTHS = 3
-_END_OF_MONTH = re.compile(
-    r"^(?:a |by |at )?(?:fin|final|end) (?:de|del|of|of the) (?:mes|month)$")
-_MONTHS = {
-    "enero": 1, "febrero": 2, "marzo": 3, "abril": 4, "mayo": 5, "junio": 6, "julio": 7,
-    "agosto": 8, "septiembre": 9, "setiembre": 9, "octubre": 10, "noviembre": 11,
-    "diciembre": 12, "january": 1, "february": 2, "march": 3, "april": 4, "may": 5,
-    "june": 6, "july": 7, "august": 8, "september": 9, "october": 10, "november": 11,
-    "december": 12,
-}
-_VAGUE_WEEK = re.compile(
-    r"^(?:la |a la )?(?:otra semana|proxima semana|semana que viene|semana entrante|"
-    r"siguiente semana|next week)$")
-_VAGUE_MONTH_END = re.compile(
-    r"^(?:a |by |at )?(?:fines|finales|fin|end|late) (?:de|del|of|in) (?:mes|(\w+))$")
-_VAGUE_MONTH_START = re.compile(
-    r"^(?:a |at |in )?(?:inicios|principios|comienzos|inicio|principio|the beginning|"
-    r"beginning|early) (?:de|del|of|in) (?:mes|(\w+))$")
 _RELATIVE_DAYS = {
     "hoy": 0, "today": 0, "manana": 1, "tomorrow": 1, "pasado manana": 2,
     "day after tomorrow": 2, "the day after tomorrow": 2,
@@ -128,59 +115,6 @@ def _numbers_to_digits(text: str) -> str:
         else:
             out.append(str(_NUMBER_WORDS[word]) if word in _NUMBER_WORDS else word)
     return " ".join(out)
-
-
-@lru_cache(maxsize=64)
-def _holidays(country: str, year: int) -> frozenset[date]:
-    return frozenset(holidays.country_holidays(country, years=year).keys())
-
-
-def is_holiday(day: date, country: str) -> bool:
-    """A public holiday of ``country`` (weekends aside)."""
-    return day in _holidays(country, day.year)
-
-
-#: The languages holiday names are given in, as the holidays library spells them.
-_HOLIDAY_LANGUAGES = {"es": "es", "en": "en_US"}
-
-
-@lru_cache(maxsize=64)
-def _holiday_names(country: str, year: int, language: str) -> dict[date, str]:
-    try:
-        found = holidays.country_holidays(country, years=year, language=language)
-    except NotImplementedError:
-        return {}
-    return dict(found.items())
-
-
-def day_off(day: date, country: str) -> dict[str, str] | None:
-    """Whether ``day`` is no working day in ``country``: None if it is one; else the
-    public holiday's name in each language ({} for a weekend that is no holiday)."""
-    if is_working_day(day, country):
-        return None
-    names = {lang: _holiday_names(country, day.year, code).get(day, "")
-             for lang, code in _HOLIDAY_LANGUAGES.items()}
-    return {lang: name for lang, name in names.items() if name}
-
-
-def is_working_day(day: date, country: str) -> bool:
-    return day.weekday() < 5 and day not in _holidays(country, day.year)
-
-
-def add_working_days(start: date, count: int, country: str) -> date:
-    """The date ``count`` working days after ``start`` (weekends and holidays skipped)."""
-    day = start
-    left = count
-    while left > 0:
-        day += timedelta(days=1)
-        if is_working_day(day, country):
-            left -= 1
-    return day
-
-
-def _next_weekday(today: date, weekday: int) -> date:
-    ahead = (weekday - today.weekday()) % 7
-    return today + timedelta(days=ahead or 7)
 
 
 def _weekday_phrase(text: str) -> tuple[int | None, str]:
@@ -231,67 +165,15 @@ def _days_ahead(text: str, today: date, days: int) -> date:
     return today + timedelta(days=days)
 
 
-def _month_end(year: int, month: int) -> date:
-    return date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)
-
-
-def _months_from(today: date, count: int) -> list[tuple[int, int]]:
-    """This month and the ``count - 1`` after it, as (year, month)."""
-    return [(today.year + (today.month - 1 + k) // 12, (today.month - 1 + k) % 12 + 1)
-            for k in range(count)]
-
-
-def _day_number(today: date, number: int, weekday: int | None, text: str) -> date | None:
-    """A day of the month alone ("el 15") is the next such date, never a past one; with
-    a weekday ("el lunes 7") the next such date that falls on it, within
-    ``WEEKDAY_MONTHS`` months, else refused naming the first one that does not."""
-    if not 1 <= number <= 31:
-        return None
-    months = _months_from(today, WEEKDAY_MONTHS if weekday is not None else 13)
-    days = [date(y, m, number) for y, m in months if number <= _month_end(y, m).day]
-    days = [d for d in days if d >= today]
-    if weekday is None:
-        return days[0] if days else None
-    for day in days:
-        if day.weekday() == weekday:
-            return day
-    if days:
-        raise DateWeekdayMismatch(text=text, date=days[0], weekday=weekday)
-    return None
-
-
-def _vague(phrase: str, text: str, today: date) -> None:
-    """Refuse a time that is not a day, with the day to type instead."""
-    if _VAGUE_WEEK.match(phrase):
-        friday = _next_weekday(today, 4)
-        if friday - today < timedelta(days=7):
-            friday += timedelta(days=7)
-        raise DateVague(text=text, suggestion=friday)
-    for pattern, last in ((_VAGUE_MONTH_END, True), (_VAGUE_MONTH_START, False)):
-        match = pattern.match(phrase)
-        if match is None:
-            continue
-        name = match.group(1)
-        if name is not None and name not in _MONTHS:
-            return
-        month = _MONTHS[name] if name else today.month
-        year = today.year + (1 if month < today.month else 0)
-        day = _month_end(year, month) if last else date(year, month, 1)
-        if day < today:
-            day = _month_end(year, month + 1) if last else date(year + month // 12,
-                                                                 month % 12 + 1, 1)
-        raise DateVague(text=text, suggestion=day)
-
-
 def _read(text: str, today: date, country: str) -> date | None:
-    phrase = _numbers_to_digits(_strip_fillers(_FIRST.sub("1", _fold(text))))
+    phrase = _numbers_to_digits(_strip_fillers(FIRST.sub("1", _fold(text))))
     if not phrase:
         return None
-    if _END_OF_MONTH.match(phrase):
-        return _month_end(today.year, today.month)
-    _vague(phrase, text, today)
-    if match := _DAY_NUMBER.match(phrase):
-        return _day_number(today, int(match.group(1)), None, text)
+    if END_OF_MONTH.match(phrase):
+        return month_end(today.year, today.month)
+    vague(phrase, text, today)
+    if match := DAY_NUMBER.match(phrase):
+        return day_number(today, int(match.group(1)), None, text)
     if phrase in _RELATIVE_DAYS:
         return today + timedelta(days=_RELATIVE_DAYS[phrase])
     if match := _WORKING.match(phrase):
@@ -305,10 +187,10 @@ def _read(text: str, today: date, country: str) -> date | None:
     weekday, rest = _weekday_phrase(phrase)
     if weekday is not None:
         if not rest:
-            return _next_weekday(today, weekday)
+            return next_weekday(today, weekday)
         rest = _strip_fillers(rest)
-        if match := _DAY_NUMBER.match(rest):
-            return _day_number(today, int(match.group(1)), weekday, text)
+        if match := DAY_NUMBER.match(rest):
+            return day_number(today, int(match.group(1)), weekday, text)
         day = _dateparser(rest, today)
         if day is not None and day.weekday() != weekday:
             raise DateWeekdayMismatch(text=text, date=day, weekday=weekday)

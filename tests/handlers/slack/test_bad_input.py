@@ -149,7 +149,8 @@ async def test_an_unknown_word_is_answered_with_what_to_type_instead(
     await slack_requests.command(people["maria"], GROUND, "reclamar A-1").send(app)
     _, answer = await slack.wait_for_response(GROUND, 2)
     assert answer["response_type"] == "ephemeral"
-    assert "/mesa ayuda" in text_of(answer)
+    # the nearest command, written as typed on Slack
+    assert "¿Quiso decir /mesa rechazar?" in text_of(answer)
     tom = slack.dm(people["tom"])["id"]
     await slack_requests.message(people["tom"], tom, "gimme the list").send(app)
     (said,) = await slack.wait_for_messages(tom, 1)
