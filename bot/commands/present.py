@@ -131,12 +131,7 @@ class Presenter(AgendaWords, ErrorWords, MemberWords, ActionWords):
         self._section(reply, "bottleneck.actions", [self.action_line(a) for a in detail.actions])
         self._section(reply, "bottleneck.progress",
                       [self.progress_line(p) for p in detail.progress])
-        self._section(reply, "bottleneck.history", [
-            self.t("history.line", when=self.stamp(h.at),
-                   actor=h.actor.name if h.actor else self.t("history.system"),
-                   what=self.t(f"kind.{h.kind}"), subject=h.subject)
-            for h in detail.history
-        ])
+        self._section(reply, "bottleneck.history", [self.history_line(h) for h in detail.history])
         return reply
 
     def matrix(self, matrix: Matrix) -> Reply:

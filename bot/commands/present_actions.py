@@ -42,12 +42,7 @@ class ActionWords(Voice):
         ])
         self._section(reply, "bottleneck.progress",
                       [self.progress_line(p) for p in detail.progress])
-        self._section(reply, "bottleneck.history", [
-            self.t("history.line", when=self.stamp(h.at),
-                   actor=h.actor.name if h.actor else self.t("history.system"),
-                   what=self.t(f"kind.{h.kind}"), subject=h.subject)
-            for h in detail.history
-        ])
+        self._section(reply, "bottleneck.history", [self.history_line(h) for h in detail.history])
         return reply
 
     def confirmed(self, result: Confirmed) -> Reply:

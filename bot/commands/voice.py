@@ -13,6 +13,7 @@ from bot.core.mesa_settings import Schedule
 from bot.core.views import (
     ActionView,
     BottleneckView,
+    HistoryLine,
     Person,
     ProgressView,
     Recurrence,
@@ -97,6 +98,12 @@ class Voice:
         """Reference, short text, owner and the one fact a section is about."""
         owner = self.person(action.owner) if action.owner else action.owner_entity or "—"
         return f"{action.ref} {self.quote(clip(action.text, 50))} · {owner} · {fact}"
+
+    def history_line(self, h: HistoryLine) -> str:
+        """One recorded change: when, who, what, on which reference."""
+        return self.t("history.line", when=self.stamp(h.at),
+                      actor=h.actor.name if h.actor else self.t("history.system"),
+                      what=self.t(f"kind.{h.kind}"), subject=h.subject)
 
     def progress_line(self, item: ProgressView) -> str:
         return self.t("progress.line", ref=item.ref, when=self.stamp(item.at),
