@@ -39,7 +39,7 @@ from bot.commands.reply import Reply, Style
 from bot.commands.words import find
 from bot.core.context import parse_ref
 from bot.core.enums import OwnerClass, RootCause
-from bot.core.errors import DomainError, UnknownMember
+from bot.core.errors import DomainError
 from bot.core.members import Identity
 from bot.core.text import scrub, visible
 from bot.handlers.slack import intake
@@ -260,10 +260,7 @@ class FrontForms:
         front.view_closed(ACTION)(self.closed)
 
     async def _identity(self, user: str) -> Identity | None:
-        try:
-            return await self.services.members.identify(slack_user_id=user)
-        except UnknownMember:
-            return None
+        return await self.face.listeners.identity(user)
 
     async def _lang(self, user: str, identity: Identity) -> str:
         return language_for(identity, await self.face.locale(user))

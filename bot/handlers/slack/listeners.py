@@ -81,7 +81,8 @@ class Listeners:
 
     # who and where
 
-    async def _identity(self, user: str) -> Identity | None:
+    async def identity(self, user: str) -> Identity | None:
+        """The member behind a Slack user, or None for someone not in any mesa."""
         try:
             return await self.services.members.identify(slack_user_id=user)
         except UnknownMember:
@@ -104,7 +105,7 @@ class Listeners:
                                    or command.name not in ("link", "help", "mesa")):
                 return "slack.not_linked"
             mesa = linked.mesa_slug if linked else None
-        identity = await self._identity(user)
+        identity = await self.identity(user)
         if identity is None:
             return "slack.unknown_person"
         return mesa, identity
@@ -261,7 +262,7 @@ class Listeners:
         """``/mesa unirme <code>``: the same invitations, approvals and rules as on
         Telegram; the code stays between the person and the bot (a slash command is
         seen by nobody else)."""
-        identity = await self._identity(user)
+        identity = await self.identity(user)
         lang = await self._language(user, identity)
         say = Presenter(lang, DEFAULT_TZ)
         if not code:
