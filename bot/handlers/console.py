@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import TextIO
 from zoneinfo import ZoneInfo
@@ -75,7 +76,11 @@ class Console:
     async def answer(self, handle: str, text: str, *, mesa: str | None = None) -> str:
         """The answer as printed, its attachments saved (with a folder) and listed."""
         reply = await self.say(handle, text, mesa=mesa)
-        return self.show(reply, lang=self._languages.get(handle, "es"))
+        return self.show(reply, lang=self.language(handle))
+
+    def language(self, handle: str) -> str:
+        """The language ``handle`` was last answered in."""
+        return self._languages.get(handle, "es")
 
     def show(self, reply: Reply, *, lang: str) -> str:
         return render(reply, lang=lang, saved=self.save(reply))
@@ -113,24 +118,55 @@ class Console:
         return lines
 
 
+async def messages(stdin: TextIO, stdout: TextIO, *, prompt: str) -> AsyncIterator[str]:
+    """Each message typed, as a chat would receive it: a command and the lines it has.
+
+    A line ending in ``\\`` goes on to the next one (how a bottleneck's detail is typed
+    in a terminal, under its title). From a pipe, the lines that do not start with "/"
+    also belong to the command above them, as in a chat message of several lines; so a
+    piped message is sent when the next command, or the end of input, shows it ended.
+    """
+    interactive = stdin.isatty()
+    lines: list[str] = []
+    goes_on = False
+
+    def ask(text: str) -> None:
+        if interactive:
+            stdout.write(text)
+            stdout.flush()
+
+    ask(prompt)
+    while raw := await asyncio.to_thread(stdin.readline):
+        line = raw.rstrip("\r\n")
+        if lines and not goes_on and line.lstrip().startswith("/"):  # piped: the next one
+            yield "\n".join(lines).strip()
+            lines = []
+        goes_on = line.endswith("\\")
+        if goes_on:
+            line = line[:-1]
+        if lines or line.strip():
+            lines.append(line)
+        if interactive and lines and not goes_on:
+            yield "\n".join(lines).strip()
+            lines = []
+        ask("… " if goes_on else prompt)
+    if lines:
+        yield "\n".join(lines).strip()
+
+
 async def repl(
     services: Services, *, handle: str, mesa: str | None, stdin: TextIO = sys.stdin,
     stdout: TextIO = sys.stdout, files: Path | None = None,
 ) -> None:
-    """Read commands until end of input; answer each, then any notifications it caused.
+    """Read messages until end of input; answer each, then any notifications it caused.
     Attachments (the agenda's documents) are written to ``files``, if given."""
     console = Console(services, files=files)
-    interactive = stdin.isatty()
-    while True:
-        if interactive:
-            stdout.write(f"{handle}> ")
-            stdout.flush()
-        line = await asyncio.to_thread(stdin.readline)
-        if not line:
-            break
-        if not line.strip():
+    async for message in messages(stdin, stdout, prompt=f"{handle}> "):
+        if not message:
             continue
-        stdout.write(await console.answer(handle, line.rstrip("\n"), mesa=mesa) + "\n")
+        stdout.write(await console.answer(handle, message, mesa=mesa) + "\n")
+        if stdin.isatty() and not message.startswith("/"):
+            stdout.write(t(console.language(handle), "console.more_lines") + "\n")
         for notice in await console.deliver():
             stdout.write(notice + "\n")
         stdout.flush()

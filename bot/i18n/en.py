@@ -435,6 +435,7 @@ MESSAGES: dict[str, str] = {
     "console.to_chat": "to {audience} of the {mesa}",
     "console.attachment": "[attachment: {name}, {size}]",
     "console.attachment_saved": "[attachment: {name}, {size}, saved in {path}]",
+    "console.more_lines": "In the console, end a line with \\ to go on with the same message on the next one (that is how a bottleneck's detail goes under its title).",
     "console.to_member": "private message to {name}",
     "audience.ground": "the group", "audience.team": "the team",
     "audience.high_level": "the high-level channel",

@@ -435,6 +435,7 @@ MESSAGES: dict[str, str] = {
     "console.to_chat": "para {audience} de la {mesa}",
     "console.attachment": "[adjunto: {name}, {size}]",
     "console.attachment_saved": "[adjunto: {name}, {size}, guardado en {path}]",
+    "console.more_lines": "En la consola, termine una línea con \\ para seguir el mismo mensaje en la siguiente (así se escribe el detalle de un problema bajo su título).",
     "console.to_member": "mensaje privado para {name}",
     "audience.ground": "el grupo", "audience.team": "el equipo",
     "audience.high_level": "el canal de alto nivel",

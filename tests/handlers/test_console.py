@@ -133,6 +133,44 @@ async def test_the_console_reads_standard_input(services: Services, cast: Cast) 
     assert "Matriz de la Mesa Forestal" in text
 
 
+class _Terminal(io.StringIO):
+    """Standard input as a person typing at a terminal."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+async def test_a_bottleneck_s_detail_goes_on_the_lines_under_its_title(
+    services: Services, cast: Cast
+) -> None:
+    piped = io.StringIO()
+    await repl(services, handle="maria", mesa=None, stdout=piped, stdin=io.StringIO(
+        "/problema El registro de plantaciones demora\n"
+        "En Ucayali tarda de 6 a 12 meses.\n"
+        "\n"
+        "Sin registro no hay guía de transporte.\n"
+        "/ver P-1\n"))
+    shown = piped.getvalue().split("maria", 1)[-1]
+    assert "Registrado como P-1: «El registro de plantaciones demora»" in piped.getvalue()
+    assert "En Ucayali tarda de 6 a 12 meses." in shown
+    assert "Sin registro no hay guía de transporte." in shown
+    assert "Para usar el bot, empiece con un comando" not in piped.getvalue()
+
+    typed = io.StringIO()
+    await repl(services, handle="maria", mesa=None, stdout=typed, stdin=_Terminal(
+        "/problema Las guías se emiten en Lima \\\n"
+        "y el viaje toma dos días\n"
+        "Y esto va suelto\n"
+        "/ver P-2\n"))
+    text = typed.getvalue()
+    # The prompt shows the message goes on; the title is the first line.
+    assert "maria> … Registrado como P-2: «Las guías se emiten en Lima»." in text
+    assert "y el viaje toma dos días" in text.split("Historial")[0].split("Reportado")[0]
+    # A line with no command, typed alone, is answered, and told how lines go on.
+    assert "Para usar el bot, empiece con un comando" in text
+    assert "termine una línea con \\ para seguir" in text
+
+
 async def test_a_member_of_two_mesas_is_asked_which(
     console: Console, services: Services
 ) -> None:
