@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from dataclasses import dataclass
 
 from bot.core.context import Actor
@@ -44,3 +45,11 @@ async def forestry_mesa(services: Services) -> Cast:
     }
     other = (await members.identify(handle="pedro")).actor()
     return Cast(**actors, other_mesa_rosa=other)
+
+
+def free_port() -> int:
+    """A port nothing listens on, for a ``mesabot run`` a test starts (its ``/healthz``):
+    the default 8080 may be taken on a developer's machine."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])

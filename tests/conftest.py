@@ -90,3 +90,21 @@ def services(db: Database, clock: ManualClock) -> Services:
 @pytest.fixture
 async def cast(services: Services) -> Cast:
     return await forestry_mesa(services)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say in one line why tests were skipped, instead of leaving an "s" to guess at."""
+    reasons: dict[str, int] = {}
+    for report in terminalreporter.stats.get("skipped", []):
+        longrepr = report.longrepr
+        reason = str(longrepr[2] if isinstance(longrepr, tuple) else longrepr)
+        reasons[reason.removeprefix("Skipped: ")] = reasons.get(
+            reason.removeprefix("Skipped: "), 0) + 1
+    for reason, count in reasons.items():
+        if "MESABOT_TEST_DATABASE_URL" in reason:
+            terminalreporter.write_line(
+                f"{count} test{'s' if count != 1 else ''} skipped because PostgreSQL is not "
+                "configured here: set MESABOT_TEST_DATABASE_URL=postgresql+asyncpg://"
+                "postgres@127.0.0.1:5432/test to run them too (CI does).")
+        else:
+            terminalreporter.write_line(f"{count} skipped: {reason}")

@@ -95,7 +95,7 @@ def test_an_administrator_sets_up_a_mesa_and_a_member_talks_to_it(tmp_path: Path
     verified = _mesabot(db, "audit", "verify")
     assert verified.returncode == 0 and "BROKEN" not in verified.stdout
     twice = _mesabot(db, "entity", "add", "SERFOR")
-    assert twice.returncode == 2 and "conflict" in twice.stderr
+    assert twice.returncode == 2 and "There is already an entity named SERFOR" in twice.stderr
 
 
 def test_the_audit_key_is_made_once_heads_are_kept_outside_and_a_cut_chain_is_caught(

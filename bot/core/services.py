@@ -23,6 +23,7 @@ from bot.core.nudges import Nudges
 from bot.core.progress import Progress
 from bot.core.reading import Reading
 from bot.core.reminders import Reminders
+from bot.core.roster import Roster
 from bot.core.series import Series
 from bot.core.sessions import Sessions
 from bot.storage.database import Database
@@ -52,6 +53,7 @@ class Services:
     escalations: Escalations
     cadence: CadenceWatch
     nudges: Nudges
+    roster: Roster
 
     @classmethod
     def build(cls, *, db: Database, clock: Clock) -> Services:
@@ -78,4 +80,5 @@ class Services:
             escalations=Escalations(db=db, clock=clock),
             cadence=CadenceWatch(db=db, clock=clock),
             nudges=Nudges(db=db, clock=clock),
+            roster=Roster(db=db, clock=clock),
         )

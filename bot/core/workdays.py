@@ -14,6 +14,11 @@ def _holidays(country: str, year: int) -> frozenset[date]:
     return frozenset(holidays.country_holidays(country, years=year).keys())
 
 
+def known_country(country: str) -> bool:
+    """Whether the holidays library knows ``country``'s public holidays (a two-letter code)."""
+    return country.upper() in holidays.list_supported_countries()
+
+
 def is_holiday(day: date, country: str) -> bool:
     """A public holiday of ``country`` (weekends aside)."""
     return day in _holidays(country, day.year)

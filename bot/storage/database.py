@@ -16,10 +16,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager
 from contextvars import ContextVar
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -91,6 +92,29 @@ def apart_from_update() -> Iterator[None]:
         _write_hook.reset(token)
 
 
+#: The asyncio driver of each database the bot runs on.
+_ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg",
+                  "postgres": "postgresql+asyncpg"}
+
+
+def async_url(url: str) -> str:
+    """``sqlite:///mesa.db`` as ``sqlite+aiosqlite:///mesa.db``: the bot runs on asyncio,
+    so a URL written without a driver (as most tools and hosting panels give it) is
+    given the async one; a URL naming its driver is kept as written."""
+    scheme, sep, rest = url.partition("://")
+    if sep and scheme in _ASYNC_DRIVERS:
+        return f"{_ASYNC_DRIVERS[scheme]}://{rest}"
+    return url
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file a SQLite URL names; None for an in-memory one or another database."""
+    if not _is_sqlite(url):
+        return None
+    database = make_url(url).database
+    return Path(database) if database and database != ":memory:" else None
+
+
 def _is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
 
@@ -120,7 +144,7 @@ class Database:
     def __init__(
         self, url: str, *, echo: bool = False, audit_keys: Sequence[bytes] = ()
     ) -> None:
-        self.url = url
+        url = self.url = async_url(url)
         #: Newest first: the first signs new audit events, all of them verify old ones.
         self.audit_keys = tuple(audit_keys)
         self.is_sqlite = _is_sqlite(url)

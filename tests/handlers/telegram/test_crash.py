@@ -15,7 +15,7 @@ from bot.core.clock import SystemClock
 from bot.core.services import Services
 from bot.storage.database import Database
 from bot.storage.migrate import upgrade
-from tests.builders import forestry_mesa
+from tests.builders import forestry_mesa, free_port
 from tests.conftest import AUDIT_KEY, AUDIT_KEYS
 from tests.handlers.telegram.conftest import TELEGRAM_IDS
 from tests.telegram_server import FakeTelegram
@@ -36,7 +36,7 @@ async def _bot(url: str, fake: FakeTelegram) -> asyncio.subprocess.Process:
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "MESABOT_DATABASE_URL": url,
            "MESABOT_AUDIT_KEY": AUDIT_KEY,
            "TELEGRAM_BOT_TOKEN": fake.token, "TELEGRAM_API_BASE_URL": fake.base_url,
-           "MESABOT_LOG_LEVEL": "WARNING",
+           "MESABOT_LOG_LEVEL": "WARNING", "MESABOT_HTTP_PORT": str(free_port()),
            # what the killed process held is taken over after this (10 s by default)
            "MESABOT_INBOX_LEASE_SECONDS": "2"}
     return await asyncio.create_subprocess_exec(

@@ -25,7 +25,7 @@ from bot.handlers.telegram.render import render
 from bot.i18n import lang_of
 from bot.storage.database import Database
 from bot.storage.migrate import upgrade
-from tests.builders import forestry_mesa
+from tests.builders import forestry_mesa, free_port
 from tests.conftest import AUDIT_KEY, AUDIT_KEYS
 from tests.handlers.telegram.conftest import TELEGRAM_IDS
 from tests.telegram_server import FakeTelegram
@@ -90,7 +90,8 @@ async def _bot(url: str, fake: FakeTelegram) -> asyncio.subprocess.Process:
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "MESABOT_DATABASE_URL": url,
            "MESABOT_AUDIT_KEY": AUDIT_KEY,
            "TELEGRAM_BOT_TOKEN": fake.token, "TELEGRAM_API_BASE_URL": fake.base_url,
-           "MESABOT_LOG_LEVEL": "WARNING", "MESABOT_INBOX_LEASE_SECONDS": "2",
+           "MESABOT_LOG_LEVEL": "WARNING", "MESABOT_HTTP_PORT": str(free_port()),
+           "MESABOT_INBOX_LEASE_SECONDS": "2",
            # the notice a killed process was sending is taken over after this
            "MESABOT_OUTBOX_LEASE_SECONDS": "1"}
     return await asyncio.create_subprocess_exec(
