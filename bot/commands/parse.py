@@ -8,9 +8,9 @@ import re
 from dataclasses import dataclass
 
 from bot.core.context import MAX_NUMBER
-from bot.core.dates import is_monthly
 from bot.core.enums import BlockedReason, OpenActions, OwnerClass, RequestKind, RootCause
 from bot.core.errors import BadTriage, SessionNotFound
+from bot.core.series_rules import is_monthly
 from bot.core.text import fold
 
 _REF = re.compile(r"^[PpAaSs]-?\d+$")

@@ -97,9 +97,16 @@ class Presenter(AgendaWords, ErrorWords, MemberWords, ActionWords):
                              refs=", ".join(result.actions), to=result.moved_to or ""))
         return reply
 
-    def resolve_step(self, ref: str, actions: list[str], entity: str | None) -> Reply:
-        """A bottleneck to resolve with open actions: what becomes of them?"""
+    def resolve_step(self, ref: str, actions: list[str], entity: str | None, *,
+                     others: list[str]) -> Reply:
+        """A bottleneck to resolve with open actions: what becomes of them? Someone who
+        may not close or move some of them (``others``) is offered to keep them."""
         credited = f" {entity}" if entity else ""
+        if others:
+            return self._step(
+                self.t("step.resolve_keep", ref=ref, refs=", ".join(actions),
+                       others=", ".join(others), credited=credited),
+                [(self.t("button.resolve_keep"), f"/resolve {ref}{credited} keep")])
         return self._step(
             self.t("step.resolve", ref=ref, refs=", ".join(actions), credited=credited), [
                 (self.t("button.resolve_close"), f"/resolve {ref}{credited} close"),

@@ -31,6 +31,10 @@ class ErrorWords(Voice):
             status = p["status"]
             group = "action_status" if p["ref"].startswith("A") else "status"
             p["status"] = label(self.lang, group, status)
+            if p.get("instead"):
+                code = f"invalid_state_{p.pop('instead')}"
+        elif isinstance(error, errors.NotYoursToSettle):
+            p["actions"] = ", ".join(p["actions"])
         elif isinstance(error, errors.DatePast | errors.DateWeekdayMismatch):
             p["date"] = self.day(p["date"])
             if "weekday" in p:

@@ -152,7 +152,8 @@ async def resolve(c: Call) -> Reply:
             open_actions=asked.open_actions, move_to=asked.move_to, source=c.source
         )
     except OpenActionsLeft as left:
-        return c.say.resolve_step(left.params["ref"], left.params["actions"], asked.entity)
+        return c.say.resolve_step(left.params["ref"], left.params["actions"], asked.entity,
+                                  others=left.params.get("others") or [])
     return c.say.resolved(result)
 
 

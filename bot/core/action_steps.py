@@ -127,13 +127,15 @@ async def commit(
 ) -> Confirmed:
     """The locked action confirmed with ``typed`` (or the date it has); its locked
     bottleneck, if prioritized, now in progress."""
+    if row.status == ActionStatus.CONFIRMED:  # its date moves with /plazo, and why
+        raise InvalidState(ref=f"A-{row.number}", status=row.status, instead="deadline")
     if row.status not in (ActionStatus.PROPOSED, ActionStatus.CLAIMED):
         raise InvalidState(ref=f"A-{row.number}", status=row.status)
     entity = await s.get(Entity, row.owner_entity_id) if row.owner_entity_id else None
     if row.status == ActionStatus.PROPOSED and (
         entity is None or acting.role is not Role.PUBLIC_OFFICIAL
     ):
-        raise InvalidState(ref=f"A-{row.number}", status=row.status)
+        raise InvalidState(ref=f"A-{row.number}", status=row.status, instead="claim")
     await check_confirmer(acting, row, entity)
     before = snapshot(row, *ACTION_FIELDS)
     due_on = typed or row.due_on
@@ -257,7 +259,7 @@ async def check_updater(s: AsyncSession, acting: Acting, row: Action) -> None:
     ):
         return
     raise Forbidden(op=Op.UPDATE_ACTION.value, role=acting.role.value,
-                    allowed=["owner", Role.COORDINATOR.value])
+                    allowed=["owner", "entity_official", Role.COORDINATOR.value])
 
 
 async def action_view(s: AsyncSession, acting: Acting, row: Action, now: datetime) -> ActionView:

@@ -10,7 +10,6 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core import audit
-from bot.core.action_steps import ACTION_FIELDS
 from bot.core.context import (
     Acting,
     Actor,
@@ -30,7 +29,6 @@ from bot.core.enums import (
     IN_FOCUS,
     OPEN_ACTIONS,
     OPEN_COMMITTED,
-    ActionStatus,
     Audience,
     BottleneckStatus,
     OpenActions,
@@ -51,6 +49,7 @@ from bot.core.errors import (
 )
 from bot.core.notices import notify
 from bot.core.permissions import Op
+from bot.core.resolutions import may_settle, not_theirs, settle
 from bot.core.rules import not_prioritizable_reason
 from bot.core.sessions import next_session, session_view
 from bot.core.text import visible
@@ -355,7 +354,10 @@ class Bottlenecks(UseCases):
                 raise NotReporter(ref=f"P-{row.number}", reporter=reporter.name if reporter else "")
             refs = [f"A-{a.number}" for a in actions]
             if actions and open_actions is None:
-                raise OpenActionsLeft(ref=f"P-{row.number}", actions=refs)
+                raise OpenActionsLeft(ref=f"P-{row.number}", actions=refs,
+                                      others=await not_theirs(s, acting, actions))
+            if actions and open_actions in (OpenActions.CLOSE, OpenActions.MOVE):
+                await may_settle(s, acting, row, actions)
             target = None
             if actions and open_actions is OpenActions.MOVE:
                 target = await get_bottleneck(s, acting, move_to or "", lock=True)
@@ -368,7 +370,7 @@ class Bottlenecks(UseCases):
                 row.credited_entity_id = row.responsible_entity_id
             row.resolved_at = now
             for action in actions if open_actions is not OpenActions.KEEP else []:
-                await self._settle(s, acting, action, row, target, now, source)
+                await settle(s, acting, action, row, target, now, source)
             await self._set_status(
                 s, acting, row, BottleneckStatus.RESOLVED, "bottleneck.resolved", source, now
             )
@@ -384,28 +386,6 @@ class Bottlenecks(UseCases):
             )
             return Resolved(bottleneck=view, actions=refs, open_actions=open_actions,
                             moved_to=f"P-{target.number}" if target else None)
-
-    @staticmethod
-    async def _settle(s: AsyncSession, acting: Acting, action: Action, row: Bottleneck,
-                      target: Bottleneck | None, now: datetime, source: str) -> None:
-        """One open action of a bottleneck being resolved: dropped, or moved to
-        ``target``; recorded as such."""
-        before = snapshot(action, *ACTION_FIELDS)
-        if target is not None:
-            assert target.id is not None
-            action.bottleneck_id = target.id
-            kind, extra = "action.moved", {"from": f"P-{row.number}",
-                                           "to": f"P-{target.number}"}
-        else:
-            action.status = ActionStatus.DROPPED.value
-            kind, extra = "action.dropped", {"reason": f"P-{row.number}"}
-        action.updated_at = now
-        s.add(action)
-        await audit.record(
-            s, at=now, mesa_id=acting.mesa_id, actor_id=acting.member_id, kind=kind,
-            subject=f"A-{action.number}", source=source, before=before,
-            after={**snapshot(action, *ACTION_FIELDS), **extra},
-        )
 
     @staticmethod
     def _require_open(row: Bottleneck) -> None:

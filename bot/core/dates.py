@@ -36,8 +36,6 @@ from bot.core.errors import (
     DateUnreadable,
     DateWeekdayMismatch,
     DomainError,
-    SeriesDayUnreadable,
-    SeriesMonthUnreadable,
     TimeUnreadable,
 )
 from bot.core.text import fold
@@ -62,7 +60,7 @@ _NUMBER_WORDS = {
     "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
     "thirteen": 13, "fourteen": 14, "fifteen": 15, "twenty": 20, "thirty": 30,
 }
-_WEEKDAYS = {
+WEEKDAYS = {
     "lunes": 0, "martes": 1, "miercoles": 2, "jueves": 3, "viernes": 4, "sabado": 5,
     "domingo": 6, "monday": 0, "tuesday": 1, "wednesday": 2, "thursday": 3, "friday": 4,
     "saturday": 5, "sunday": 6,
@@ -87,13 +85,20 @@ _TIME = re.compile(
 )
 
 
-def _fold(text: str) -> str:
+#: A year written out: the date is the one typed, past or not.
+_YEAR = re.compile(r"\b\d{4}\b")
+#: How far back a day and month without a year still reads as a slip (refused as past)
+#: rather than as next year's.
+RECENT_PAST = timedelta(days=92)
+
+
+def fold_phrase(text: str) -> str:
     """Lower-case, without accents, single-spaced: the form every rule below matches."""
     plain = re.sub(r"[,;!¡¿?]", " ", fold(text)).strip().rstrip(".")
     return re.sub(r"\s+", " ", plain).strip()
 
 
-def _strip_fillers(text: str) -> str:
+def strip_fillers(text: str) -> str:
     changed = True
     while changed:
         changed = False
@@ -123,25 +128,36 @@ def _weekday_phrase(text: str) -> tuple[int | None, str]:
     for marker in _NEXT_WORDS:
         words = re.sub(rf"(^|\s){marker}(\s|$)", " ", words).strip()
     first, _, rest = words.partition(" ")
-    if first in _WEEKDAYS:
-        return _WEEKDAYS[first], rest.strip()
+    if first in WEEKDAYS:
+        return WEEKDAYS[first], rest.strip()
     return None, text
 
 
 def _dateparser(text: str, today: date) -> date | None:
+    """The date dateparser reads, the future preferred, except for a day and month
+    without a year that passed lately: "el 4 de diciembre" on the 7th is a slip to
+    refuse as past, not next year's 4 December (a date months back is next year's)."""
     try:
         parsed = _dateparser_raw(text, today)
+        if parsed is None or parsed.year == today.year or _YEAR.search(text):
+            return parsed.date() if parsed is not None else None
+        this_year = _dateparser_raw(text, today, prefer="current_period")
     except (OverflowError, ValueError):  # "en 999999 meses": past the calendar's end
         return None
-    return parsed.date() if parsed is not None else None
+    if this_year is not None and (this_year.month, this_year.day) == (parsed.month,
+                                                                      parsed.day):
+        lately = today - this_year.date()
+        if timedelta(0) < lately <= RECENT_PAST:
+            return this_year.date()
+    return parsed.date()
 
 
-def _dateparser_raw(text: str, today: date) -> datetime | None:
+def _dateparser_raw(text: str, today: date, prefer: str = "future") -> datetime | None:
     parsed: datetime | None = dateparser.parse(
         text,
         languages=["es", "en"],
         settings={
-            "PREFER_DATES_FROM": "future",
+            "PREFER_DATES_FROM": prefer,
             "RELATIVE_BASE": datetime.combine(today, time(12, 0)),
             "DATE_ORDER": "DMY",
             "RETURN_AS_TIMEZONE_AWARE": False,
@@ -166,7 +182,7 @@ def _days_ahead(text: str, today: date, days: int) -> date:
 
 
 def _read(text: str, today: date, country: str) -> date | None:
-    phrase = _numbers_to_digits(_strip_fillers(FIRST.sub("1", _fold(text))))
+    phrase = _numbers_to_digits(strip_fillers(FIRST.sub("1", fold_phrase(text))))
     if not phrase:
         return None
     if END_OF_MONTH.match(phrase):
@@ -188,7 +204,7 @@ def _read(text: str, today: date, country: str) -> date | None:
     if weekday is not None:
         if not rest:
             return next_weekday(today, weekday)
-        rest = _strip_fillers(rest)
+        rest = strip_fillers(rest)
         if match := DAY_NUMBER.match(rest):
             return day_number(today, int(match.group(1)), weekday, text)
         day = _dateparser(rest, today)
@@ -232,7 +248,7 @@ def parse_local_datetime(
     Returns an aware datetime in ``tz``. The time must be written with minutes, am/pm or
     "h", so that a bare number stays a day of the month.
     """
-    at, day_text = _split_time(text)
+    at, day_text = split_time(text)
     local_now = now.astimezone(tz)
     day = parse_due_date(day_text, today=local_now.date(), country=country)
     when = datetime.combine(day, at, tzinfo=tz)
@@ -241,9 +257,9 @@ def parse_local_datetime(
     return when
 
 
-def _split_time(text: str) -> tuple[time, str]:
+def split_time(text: str) -> tuple[time, str]:
     """The time of day at the end of ``text`` and the (folded) words before it."""
-    folded = _fold(text)
+    folded = fold_phrase(text)
     match = _TIME.search(" " + folded)
     spoken = "a las" in folded or "at " in folded
     if match is None or not (match.group(2) or match.group(3) or spoken):
@@ -257,114 +273,6 @@ def _split_time(text: str) -> tuple[time, str]:
     if hour > 23 or minute > 59:
         raise TimeUnreadable(text=text)
     return time(hour, minute), (" " + folded)[: match.start()].strip()
-
-
-def parse_weekday_time(text: str) -> tuple[int, time]:
-    """Read a weekday and a time of day ("el viernes 10:00", "friday at 9 am"), the
-    shape of a session that recurs; anything but a bare weekday before the time is
-    refused, so "15 de enero 10:00" is never read as a weekly rule.
-
-    Raises:
-        TimeUnreadable: no time of day at the end.
-        SeriesDayUnreadable: the day is not one weekday.
-    """
-    if len(text) > MAX_DATE_TEXT:
-        raise SeriesDayUnreadable(text=text[:MAX_DATE_TEXT])
-    at, day_text = _split_time(text)
-    words = _strip_fillers(day_text)
-    for filler in ("los", "cada", "every", "todos los"):
-        words = words.removeprefix(filler + " ")
-    # "los sábados", "on Fridays": a weekday in the plural is the same weekday
-    weekday = _WEEKDAYS.get(words, _WEEKDAYS.get(words.removesuffix("s")))
-    if weekday is None:
-        raise SeriesDayUnreadable(text=text)
-    return weekday, at
-
-
-#: Which week of the month a monthly series keeps: 1 to 4, or -1 for the last. A fifth
-#: is refused, as most months have none. Folded forms ("1.º" folds to "1.o").
-_WEEK_OF_MONTH = {
-    **dict.fromkeys(("primer", "primero", "primera", "1er", "1ero", "1ro", "1o", "1.o",
-                     "1.er", "1°", "1a", "1.a", "first", "1st"), 1),
-    **dict.fromkeys(("segundo", "segunda", "2do", "2o", "2.o", "2°", "2a", "2.a", "second",
-                     "2nd"), 2),
-    **dict.fromkeys(("tercer", "tercero", "tercera", "3er", "3ero", "3ro", "3o", "3.o",
-                     "3.er", "3°", "3a", "3.a", "third", "3rd"), 3),
-    **dict.fromkeys(("cuarto", "cuarta", "4to", "4o", "4.o", "4°", "4a", "4.a", "fourth",
-                     "4th"), 4),
-    **dict.fromkeys(("ultimo", "ultima", "last"), -1),
-}
-#: Ordinals that are not a week a series can keep, recognised only to refuse them.
-_OTHER_ORDINALS = {"quinto", "quinta", "5to", "5o", "5.o", "5°", "fifth", "5th"}
-_OF_THE_MONTH = (r"(?:del|de cada|de todos los|of the|of each|of every|in the|in each|each|every)"
-                 r" (?:mes|meses|month)")
-_MONTHLY_HINT = re.compile(
-    rf"\b(?:{_OF_THE_MONTH}|cada mes|todos los meses|mensual|mensualmente|monthly)\b")
-_MONTHLY = re.compile(rf"^(?P<week>\S+) (?P<day>\S+) {_OF_THE_MONTH}$")
-
-
-def _ordinal_weekday(words: str) -> bool:
-    """"primer jueves ...", "quinto jueves ...": a week of the month, known or not."""
-    first, _, rest = words.partition(" ")
-    word = first.removesuffix("s")  # "los primeros jueves"
-    return (word in _WEEK_OF_MONTH or word in _OTHER_ORDINALS) and (
-        rest.split(" ")[0] in _WEEKDAYS)
-
-
-def _series_words(text: str) -> str:
-    """The folded words of a series rule without its leading fillers ("cada", "el")."""
-    words = _strip_fillers(_fold(text))
-    changed = True
-    while changed:
-        changed = False
-        for filler in ("todos los", "los", "cada", "every", "on the", "the", "el"):
-            if words.startswith(filler + " "):
-                words = words[len(filler) + 1 :]
-                changed = True
-    return words
-
-
-def is_monthly(text: str) -> bool:
-    """Whether the words ask for a monthly series ("primer jueves del mes 9:00", "every
-    month", or an ordinal before a weekday), so that a malformed one is answered with
-    how to write a monthly series instead of being read as something else."""
-    folded = _fold(text)
-    return bool(_MONTHLY_HINT.search(folded)) or _ordinal_weekday(_series_words(text))
-
-
-def parse_monthly_time(text: str) -> tuple[int, int, time]:
-    """Read which weekday of the month and a time ("primer jueves del mes 9:00", "last
-    Friday of each month at 10 am"): returns (week of the month, 1 to 4 or -1 for the
-    last; weekday, 0 is Monday; time).
-
-    Raises:
-        SeriesMonthUnreadable: no time, no "of the month", a fifth week, or anything else
-            not understood; the answer shows how to write one.
-    """
-    if len(text) > MAX_DATE_TEXT:
-        raise SeriesMonthUnreadable(text=text[:MAX_DATE_TEXT])
-    try:
-        at, day_text = _split_time(text)
-    except TimeUnreadable:
-        raise SeriesMonthUnreadable(text=text) from None
-    match = _MONTHLY.match(_series_words(day_text))
-    if match is None:
-        raise SeriesMonthUnreadable(text=text)
-    week = _WEEK_OF_MONTH.get(match["week"], _WEEK_OF_MONTH.get(match["week"].removesuffix("s")))
-    day = match["day"]
-    weekday = _WEEKDAYS.get(day, _WEEKDAYS.get(day.removesuffix("s")))
-    if week is None or weekday is None:
-        raise SeriesMonthUnreadable(text=text)
-    return week, weekday, at
-
-
-def nth_weekday(year: int, month: int, weekday: int, week: int) -> date:
-    """The ``week``-th ``weekday`` of the month (1 to 4, or -1 for the last one)."""
-    if week == -1:
-        last = date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)
-        return last - timedelta(days=(last.weekday() - weekday) % 7)
-    first = date(year, month, 1)
-    return first + timedelta(days=(weekday - first.weekday()) % 7 + 7 * (week - 1))
 
 
 def local_today(now: datetime, tz: ZoneInfo) -> date:

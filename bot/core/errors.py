@@ -172,7 +172,9 @@ class NotReporter(DomainError):
 
 
 class InvalidState(DomainError):
-    """The item is not in a state where this makes sense (``status`` says which it is)."""
+    """The item is not in a state where this makes sense (``status`` says which it is);
+    ``instead``, when given, names the command that does what was meant ("deadline":
+    a confirmed action's date moves with /plazo; "claim": take it first)."""
 
     code = "invalid_state"
 
@@ -191,6 +193,13 @@ class NeedsDueDate(DomainError):
 
 class DateUnreadable(DomainError):
     code = "date_unreadable"
+
+
+class NotYoursToSettle(DomainError):
+    """Resolving a bottleneck would close or move ``actions`` someone else answers for:
+    only their owner, an official of their entity or a coordinator may."""
+
+    code = "not_yours_to_settle"
 
 
 class OpenActionsLeft(DomainError):

@@ -35,7 +35,7 @@ from bot.core.errors import (
     UnknownMember,
 )
 from bot.core.members import check_role_entity, membership_state
-from bot.core.notices import notify
+from bot.core.notices import notify, notify_team_or_coordinators
 from bot.core.permissions import Op
 from bot.core.text import fold
 from bot.storage.tables import Entity, Invitation, Member, Membership, Mesa
@@ -205,13 +205,14 @@ class Invitations(UseCases):
             )
             if status != "active":
                 current = before if before and before["active"] else None
-                notify(s, at=now, source=source, mesa_id=mesa.id, audience=Audience.TEAM,
-                       kind="role_to_approve" if current is None else "role_change_to_approve",
-                       params={"name": member.name, "handle": member.handle,
-                               "role": role.value, "entity": entity.name if entity else None,
-                               "current_role": current["role"] if current else None,
-                               "current_entity": current["entity"] if current else None,
-                               "request": request_token(membership)})
+                await notify_team_or_coordinators(
+                    s, at=now, source=source, mesa_id=mesa.id,
+                    kind="role_to_approve" if current is None else "role_change_to_approve",
+                    params={"name": member.name, "handle": member.handle,
+                            "role": role.value, "entity": entity.name if entity else None,
+                            "current_role": current["role"] if current else None,
+                            "current_entity": current["entity"] if current else None,
+                            "request": request_token(membership)})
             return Joined(mesa.name, role.value, entity.name if entity else None, status)
 
     async def approve(

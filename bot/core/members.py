@@ -36,10 +36,13 @@ from bot.core.errors import (
 )
 from bot.core.notices import notify
 from bot.core.permissions import Op
+from bot.core.text import fold
+from bot.core.workdays import known_country
 from bot.storage.tables import Entity, Member, Membership, Mesa
 
 LANGUAGES = ("es", "en")
 _HANDLE = re.compile(r"^[a-z0-9_.-]{2,40}$")
+_ENTITY = re.compile(r"^[^\s/]{2,60}$")
 
 
 @dataclass(frozen=True)
@@ -128,10 +131,17 @@ def _choice(value: str, allowed: type[Role] | type[MesaKind] | type[Cadence], fi
 
 class Members(UseCases):
     async def create_entity(self, *, name: str, full_name: str = "", is_public: bool) -> str:
+        name = name.strip()
+        if not _ENTITY.match(name):  # typed in commands as one word: /asignar A-3 SERFOR
+            raise BadValue(field="entity_name", value=name[:60], allowed=[])
         now = self.clock.now()
         try:
             async with self.db.write() as s:
-                entity = Entity(name=name.strip(), full_name=full_name.strip(), is_public=is_public)
+                taken = {fold(n) for row in (await s.exec(select(Entity))).all()
+                         for n in (row.name, row.full_name) if n}
+                if fold(name) in taken or fold(full_name) in taken:
+                    raise Conflict(what="entity", name=name)
+                entity = Entity(name=name, full_name=full_name.strip(), is_public=is_public)
                 s.add(entity)
                 await s.flush()
                 await audit.record(
@@ -154,6 +164,8 @@ class Members(UseCases):
             raise BadValue(field="timezone", value=timezone, allowed=[]) from None
         if language not in LANGUAGES:
             raise BadValue(field="language", value=language, allowed=list(LANGUAGES))
+        if not known_country(country):
+            raise BadValue(field="country", value=country[:10], allowed=[])
         if not 1 <= priority_limit <= 10:
             raise BadValue(field="priority_limit", value=priority_limit, allowed=["1-10"])
         now = self.clock.now()
@@ -193,6 +205,11 @@ class Members(UseCases):
         now = self.clock.now()
         try:
             async with self.db.write() as s:
+                for column, account in ((Member.telegram_user_id, telegram_user_id),
+                                        (Member.slack_user_id, slack_user_id)):
+                    if account is not None and (await s.exec(
+                            select(Member.id).where(column == account))).first():
+                        raise Conflict(what="account", name=str(account))
                 member = Member(
                     handle=handle, name=name.strip(), language=language,
                     telegram_user_id=telegram_user_id, slack_user_id=slack_user_id,

@@ -20,9 +20,17 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.core.audit import jsonable
 from bot.core.channels import notice_platform
 from bot.core.context import UseCases
-from bot.core.enums import Audience
+from bot.core.enums import Audience, Role
 from bot.storage.backlog import addressed_to
-from bot.storage.tables import Member, Mesa, MesaSession, OutboxDelivery, OutboxMessage
+from bot.storage.tables import (
+    ChatLink,
+    Member,
+    Membership,
+    Mesa,
+    MesaSession,
+    OutboxDelivery,
+    OutboxMessage,
+)
 
 
 def notify(
@@ -58,6 +66,27 @@ def notify(
     elif member_id is not None:  # a SQL expression: evaluated by the INSERT at flush
         message.platform = notice_platform(member_id)
     session.add(message)
+
+
+async def notify_team_or_coordinators(
+    session: AsyncSession, *, at: datetime, mesa_id: int, kind: str, params: dict[str, Any],
+    source: str = "",
+) -> None:
+    """Queue a notice the team must act on (a role waiting for approval) for the team's
+    chat; while the mesa has no team chat linked on any platform, each coordinator gets
+    it privately instead, so nobody waits on a request no one was told of."""
+    linked = (await session.exec(select(ChatLink.id).where(
+        ChatLink.mesa_id == mesa_id, ChatLink.purpose == Audience.TEAM.value))).first()
+    if linked is not None:
+        notify(session, at=at, mesa_id=mesa_id, audience=Audience.TEAM, kind=kind,
+               params=params, source=source)
+        return
+    coordinators = (await session.exec(select(Membership.member_id).where(
+        Membership.mesa_id == mesa_id, Membership.role == Role.COORDINATOR.value,
+        col(Membership.active).is_(True), col(Membership.removed_at).is_(None)))).all()
+    for member_id in coordinators:
+        notify(session, at=at, mesa_id=mesa_id, audience=Audience.MEMBER, member_id=member_id,
+               kind=kind, params=params, source=source)
 
 
 async def notify_once(

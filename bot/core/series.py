@@ -30,17 +30,17 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core import audit
 from bot.core.context import Actor, UseCases, load_acting, lock_mesa
-from bot.core.dates import (
-    is_holiday,
+from bot.core.dates import is_holiday
+from bot.core.enums import Audience, SessionKind, SessionStatus
+from bot.core.errors import SeriesMonthUnreadable, SeriesNone
+from bot.core.notices import notify
+from bot.core.permissions import Op
+from bot.core.series_rules import (
     is_monthly,
     nth_weekday,
     parse_monthly_time,
     parse_weekday_time,
 )
-from bot.core.enums import Audience, SessionKind, SessionStatus
-from bot.core.errors import SeriesMonthUnreadable, SeriesNone
-from bot.core.notices import notify
-from bot.core.permissions import Op
 from bot.core.sessions import listed_views, recurrence
 from bot.core.views import Recurrence, SessionView
 from bot.storage.tables import Mesa, MesaSession, SeriesOccurrence, SessionSeries

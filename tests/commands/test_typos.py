@@ -157,7 +157,7 @@ async def test_resolving_with_open_actions_asks_what_becomes_of_them(
     await services.actions.propose(actor=cast.rosa, bottleneck_ref="P-1", text="Publicar")
     await services.actions.propose(actor=cast.rosa, bottleneck_ref="P-1", text="Capacitar")
     await services.actions.claim(actor=cast.jorge, ref="A-1")
-    identity = await services.members.identify(handle="maria")
+    identity = await services.members.identify(handle="rosa")
     asked = await Dispatcher(services).handle(identity, "/resuelto P-1 SERFOR", mesa="forestal")
     assert asked.lines[0].text.startswith(
         "P-1 tiene acciones abiertas: A-1, A-2. ¿Qué se hace con ellas?")
@@ -165,7 +165,7 @@ async def test_resolving_with_open_actions_asks_what_becomes_of_them(
                                                   "/resolve P-1 SERFOR keep"]
     detail = await services.reading.bottleneck(actor=cast.maria, ref="P-1")
     assert detail.bottleneck.status == "reported"  # nothing written yet
-    assert await _answer(services, "maria", "/resuelto P-1 SERFOR mover P-2") == (
+    assert await _answer(services, "rosa", "/resuelto P-1 SERFOR mover P-2") == (
         "P-1 resuelto: «Registro lento».\nLogro de SERFOR.\nPasan a P-2: A-1, A-2.")
     moved = await services.reading.bottleneck(actor=cast.maria, ref="P-2")
     assert [(a.ref, a.status) for a in moved.actions] == [("A-1", "claimed"),
@@ -173,8 +173,40 @@ async def test_resolving_with_open_actions_asks_what_becomes_of_them(
     async with services.db.read() as s:
         [notice] = (await s.exec(select(OutboxMessage).where(
             OutboxMessage.kind == "bottleneck_resolved"))).all()
-    group = Presenter("es", ZoneInfo("America/Lima")).notice(notice.kind, notice.params)
-    assert group.lines[-1].text == "Pasan a P-2: A-1, A-2."
+        [told] = (await s.exec(select(OutboxMessage).where(
+            OutboxMessage.kind == "action_moved_by_resolution"))).all()
+    say = Presenter("es", ZoneInfo("America/Lima"))
+    assert say.notice(notice.kind, notice.params).lines[-1].text == "Pasan a P-2: A-1, A-2."
+    assert told.member_id == cast.jorge.member_id  # his promise, moved: he hears of it
+    assert say.notice(told.kind, told.params).lines[0].text == (
+        "Rosa Díaz dio por resuelto P-1; su acción A-1 «Publicar» sigue abierta, ahora en P-2.")
+
+
+async def test_a_reporter_may_keep_but_not_close_or_move_promises_of_others(
+    services: Services, cast: Cast
+) -> None:
+    """María reported P-1; Jorge (SERFOR) promised A-1 on it. That she calls it solved
+    must not drop his promise or carry it elsewhere: that is his, his entity's or a
+    coordinator's to decide, as with /anular."""
+    await services.bottlenecks.log(actor=cast.maria, text="Registro lento")
+    await services.actions.propose(actor=cast.rosa, bottleneck_ref="P-1", text="Publicar")
+    await services.actions.claim(actor=cast.jorge, ref="A-1")
+    identity = await services.members.identify(handle="maria")
+    asked = await Dispatcher(services).handle(identity, "/resuelto P-1", mesa="forestal")
+    assert asked.lines[0].text.startswith(
+        "P-1 tiene acciones abiertas: A-1. Cerrar o pasar a otro problema A-1 le toca a su "
+        "responsable, a un funcionario de su entidad o a un coordinador.")
+    assert [b.command for b in asked.buttons] == ["/resolve P-1 keep"]
+    for typed in ("/resuelto P-1 cerrar", "/resuelto P-1 mover P-1"):
+        assert await _answer(services, "maria", typed) == (
+            "A-1: solo su responsable, un funcionario de su entidad o un coordinador puede "
+            "cerrarlas o pasarlas a otro problema. Puede darlo por resuelto manteniéndolas: "
+            "/resuelto P-1 mantener")
+    detail = await services.reading.bottleneck(actor=cast.maria, ref="P-1")
+    assert (detail.bottleneck.status, [a.status for a in detail.actions]) == (
+        "reported", ["claimed"])
+    assert (await _answer(services, "maria", "/resuelto P-1 mantener")).endswith(
+        "Siguen abiertas: A-1.")
 
 
 @pytest.mark.parametrize(("choice", "said", "statuses"), [
@@ -185,9 +217,27 @@ async def test_closing_or_keeping_the_open_actions(
     services: Services, cast: Cast, choice: str, said: str, statuses: list[str]
 ) -> None:
     await services.bottlenecks.log(actor=cast.maria, text="Registro lento")
-    await services.actions.propose(actor=cast.rosa, bottleneck_ref="P-1", text="Publicar")
+    await services.actions.propose(actor=cast.maria, bottleneck_ref="P-1", text="Publicar")
     answer = await _answer(services, "maria", f"/resuelto P-1 {choice}")
     assert answer.splitlines()[-1] == said
     detail = await services.reading.bottleneck(actor=cast.maria, ref="P-1")
     assert detail.bottleneck.status == "resolved"
     assert [a.status for a in detail.actions] == statuses
+
+
+async def test_confirming_again_or_before_taking_says_what_to_type_instead(
+    services: Services, cast: Cast
+) -> None:
+    await services.bottlenecks.log(actor=cast.maria, text="Registro lento")
+    await services.actions.propose(actor=cast.rosa, bottleneck_ref="P-1", text="Publicar")
+    await services.actions.propose(actor=cast.rosa, bottleneck_ref="P-1", text="Capacitar")
+    await services.actions.claim(actor=cast.jorge, ref="A-1")
+    await services.actions.confirm(actor=cast.jorge, ref="A-1", due="el viernes")
+    assert await _answer(services, "jorge", "/confirmar A-1 el 22 de enero") == (
+        "A-1 ya está confirmada. Para cambiar su fecha: /plazo A-1 <nueva fecha>, <motivo>")
+    assert await _answer(services, "jorge", "/confirmar A-2 el viernes") == (
+        "A-2 aún no tiene responsable. Primero tómela: /tomar A-2; luego confírmela con su "
+        "fecha.")
+    assert await _answer(services, "maria", "/hecho A-1") == (
+        "Como representante privado, no puede actualizar esta acción. Pueden hacerlo: "
+        "responsable de la acción, funcionario de la entidad responsable, coordinador.")

@@ -162,6 +162,28 @@ def test_past_is_refused() -> None:
         parse_due_date("ayer", today=TODAY)
 
 
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        ("el 4 de enero", date(2027, 1, 4)),
+        ("4/01", date(2027, 1, 4)),
+        ("viernes 8 de enero", date(2027, 1, 8)),
+        ("January 10", date(2027, 1, 10)),
+    ],
+)
+def test_a_day_and_month_just_gone_is_past_not_next_year(typed: str, meant: date) -> None:
+    """On Monday 11 January, "el 4 de enero" is a slip, refused as past; read as January
+    2028 it would be a date a year late that nobody would notice."""
+    with pytest.raises(DatePast) as past:
+        parse_due_date(typed, today=TODAY)
+    assert past.value.params["date"] == meant
+
+
+def test_a_day_and_month_months_gone_is_next_years() -> None:
+    assert parse_due_date("15 de septiembre", today=TODAY) == date(2027, 9, 15)
+    assert parse_due_date("4 de enero de 2028", today=TODAY) == date(2028, 1, 4)
+
+
 def test_a_weekday_that_does_not_match_the_date_is_refused() -> None:
     with pytest.raises(DateWeekdayMismatch):
         parse_due_date("lunes 7 de diciembre", today=TODAY)  # a Tuesday in 2027

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.core.dates import is_monthly, nth_weekday, parse_monthly_time
 from bot.core.errors import SeriesMonthUnreadable
+from bot.core.series_rules import is_monthly, nth_weekday, parse_monthly_time
 
 
 @pytest.mark.parametrize(("text", "expected"), [

@@ -6,11 +6,14 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from sqlmodel import col, select
 
 from bot.core.context import Actor
 from bot.core.enums import OwnerClass, RootCause
 from bot.core.errors import (
     AwaitingApproval,
+    BadValue,
+    Conflict,
     DomainError,
     EntityRequired,
     Forbidden,
@@ -22,6 +25,7 @@ from bot.core.errors import (
     OwnRequest,
     RequestChanged,
     UnknownMember,
+    UnknownMesa,
 )
 from bot.core.services import Services
 from tests.builders import Cast
@@ -361,3 +365,68 @@ async def test_the_administrators_changes_are_told_to_the_team(
     assert told == ["coordinator"]
     assert notices[-2:] == [("role_granted", "María Quispe", "coordinator"),
                        ("account_unlinked", "María Quispe", None)]
+
+
+async def test_an_administrator_cannot_make_a_second_name_for_an_entity_or_an_account(
+    services: Services, cast: Cast,
+) -> None:
+    """Entities are found by name without case or accents ("serfor" is SERFOR), so a
+    second one that differs only so would make "/asignar A-1 serfor" mean either."""
+    roster = await services.roster.entities()
+    for name, full_name in [("serfor", ""), ("Sérfor", ""), ("NEW", "Ministerio de la producción")]:
+        with pytest.raises(Conflict):
+            await services.members.create_entity(name=name, full_name=full_name, is_public=True)
+    with pytest.raises(BadValue):  # typed as one word in commands
+        await services.members.create_entity(name="Cámara Forestal", is_public=False)
+    assert await services.roster.entities() == roster
+    await services.members.link_identity(handle="maria", telegram_user_id=MARIA_TG)
+    with pytest.raises(Conflict) as taken:
+        await services.members.add_member(handle="pablo", name="Pablo",
+                                          telegram_user_id=MARIA_TG)
+    assert taken.value.params == {"what": "account", "name": str(MARIA_TG)}
+    with pytest.raises(BadValue) as country:
+        await services.members.create_mesa(slug="minera", name="Mesa Minera", country="XX")
+    assert country.value.params["field"] == "country"
+    assert [m.slug for m in await services.roster.mesas()] == ["acuicola", "forestal"]
+
+
+async def test_the_roster_lists_each_members_seats_as_they_stand(
+    services: Services, cast: Cast,
+) -> None:
+    await services.departures.remove_by_admin(mesa="forestal", handle="andres", successor=None)
+    seats = {m.handle: m.seats for m in await services.roster.members(mesa="forestal")}
+    assert seats["andres"][0].state == "removed"
+    assert (seats["jorge"][0].role, seats["jorge"][0].entity, seats["jorge"][0].state) == (
+        "public_official", "SERFOR", "active")
+    assert "maria" in seats and all(s.mesa == "forestal" for m in seats.values() for s in m)
+    with pytest.raises(UnknownMesa):
+        await services.roster.members(mesa="minera")
+
+
+async def test_a_request_to_approve_reaches_the_coordinators_while_no_team_chat_is_linked(
+    services: Services, cast: Cast,
+) -> None:
+    """A new official waits for a coordinator: with no team chat to tell, the mesa's
+    coordinators are told privately, so nobody waits on a request no one saw."""
+    from bot.core.chats import ChatRef
+    from bot.storage.tables import OutboxMessage
+
+    async def queued() -> list[tuple[str, int | None]]:
+        async with services.db.read() as s:
+            rows = (await s.exec(select(OutboxMessage).where(
+                col(OutboxMessage.kind) == "role_to_approve"))).all()
+        return [(n.audience, n.member_id) for n in rows]
+
+    await services.members.add_member(handle="pablo", name="Pablo", telegram_user_id=PABLO)
+    await services.invitations.accept(
+        code=await _invite(services, cast.rosa, "public_official", "SERFOR"), name="Pablo",
+        language="es", telegram_user_id=PABLO)
+    assert await queued() == [("member", cast.rosa.member_id)]
+
+    await services.chats.link(actor=cast.rosa, purpose="team", chat=ChatRef(
+        platform="telegram", chat_id="-100", is_private=False, title="Equipo"))
+    await services.members.add_member(handle="ana", name="Ana", telegram_user_id=JORGE_TG)
+    await services.invitations.accept(
+        code=await _invite(services, cast.rosa, "public_official", "SERFOR"), name="Ana",
+        language="es", telegram_user_id=JORGE_TG)
+    assert (await queued())[1:] == [("team", None)]

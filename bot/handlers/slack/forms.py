@@ -357,7 +357,8 @@ class FrontForms:
         form = read_bottleneck(view)
         if not visible(form.title):
             identity = await self._identity(user)
-            lang = await self._lang(user, identity) if identity else "es"
+            lang = await self._lang(user, identity) if identity else lang_of(
+                await self.face.locale(user))
             await ack(response_action="errors",
                       errors={"title": t(lang, "slack.form_title_empty")})
             return

@@ -211,6 +211,11 @@ class Listeners:
         if context.args and message.chat.type != "private":
             await self.face.send(message.chat_id, _notice(lang, "telegram.start_in_group"))
             return
+        if not context.args and identity is not None and identity.mesas:
+            await self.face.send(message.chat_id, Reply().add(t(
+                lang, "telegram.start_member", name=identity.name,
+                mesas=", ".join(c.name for c in identity.mesas))))
+            return
         if not context.args:
             await self.face.send(message.chat_id, _notice(lang, "telegram.start"))
             return

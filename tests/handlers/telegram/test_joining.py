@@ -84,3 +84,16 @@ async def test_only_coordinators_invite(
     jorge = fake.private(people["jorge"])
     fake.type(people["jorge"], jorge, "/invitar funcionario SERFOR")
     await fake.wait_for_text(TELEGRAM_IDS["jorge"], "no puede")
+
+
+async def test_start_greets_a_member_by_name_and_a_stranger_with_how_to_join(
+    fake: FakeTelegram, face: TelegramFace, people: dict[str, Any]
+) -> None:
+    maria = people["maria"]
+    fake.type(maria, fake.private(maria), "/start")
+    greeted = await fake.wait_for_text(TELEGRAM_IDS["maria"], "Hola, María Quispe.")
+    assert "Ya participa en: Mesa Forestal" in greeted["text"]
+    assert "enlace de invitación" not in greeted["text"]
+    stranger = fake.person(PEDRO, "Pedro", "es")
+    fake.type(stranger, fake.private(stranger), "/start")
+    await fake.wait_for_text(PEDRO, "use el enlace de invitación")
