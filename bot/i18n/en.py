@@ -349,7 +349,8 @@ MESSAGES: dict[str, str] = {
     "error.request_changed": "{name} asked for something else after that notice; see the latest notice and approve that one.",
     "mesa.sent_privately": "I wrote to you privately with your mesas.",
     "error.choose_mesa_private": "You are in several mesas: I wrote to you privately to choose the one you act in.",
-    "conversation.nothing": "There is nothing to cancel.",
+    "conversation.nothing": "There is nothing to cancel or finish: to log a bottleneck, type /bottleneck.",
+    "conversation.left": "The bottleneck you started was not logged; to start it again, type /bottleneck.",
     "telegram.start_in_group": "Open the invitation link in a private chat with me, not in the group. If the code was seen by everyone, ask the coordinator for another one.",
     # bad input: dates too far, /deadline read two ways
     "error.date_too_far": "“{text}” is beyond {limit}, the farthest date accepted. Give a nearer date.",

@@ -349,7 +349,8 @@ MESSAGES: dict[str, str] = {
     "error.request_changed": "{name} pidió otra cosa después de ese aviso; vea el aviso más reciente y apruebe ese.",
     "mesa.sent_privately": "Le escribí en privado con sus mesas.",
     "error.choose_mesa_private": "Usted participa en varias mesas: le escribí en privado para que elija en cuál actúa.",
-    "conversation.nothing": "No hay nada que cancelar.",
+    "conversation.nothing": "No hay nada que cancelar ni terminar: para registrar un problema, escriba /problema.",
+    "conversation.left": "El problema que empezó a escribir quedó sin registrar; para empezarlo de nuevo, escriba /problema.",
     "telegram.start_in_group": "Abra el enlace de invitación en un chat privado conmigo, no en el grupo. Si el código quedó a la vista de todos, pida otro al coordinador.",
     # bad input: dates too far, /plazo read two ways
     "error.date_too_far": "«{text}» queda más allá del {limit}, el plazo más lejano que se acepta. Indique una fecha más cercana.",

@@ -54,7 +54,7 @@ class Steps:
         now = self.face.clock.now()
         draft = await self.drafts.get(chat, who, now=now)
         if draft is None:
-            if CANCEL.match(text):
+            if CANCEL.match(text) or FINISH.match(text):
                 await self._say(update, "conversation.nothing", ask=False)
                 return True
             return False
@@ -70,6 +70,7 @@ class Steps:
             # Another command ends the conversation (a remark typed after it must not
             # become a bottleneck's title), in the same transaction as its effects.
             await self._ending(update, chat, who, message.text)
+            await self._say(update, "conversation.left", ask=False)
         elif draft.step == TITLE:
             await self._save(chat, who, step=DETAIL, title=message.text)
             await self._say(update, "conversation.detail", ask=True)

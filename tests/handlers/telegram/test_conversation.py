@@ -101,6 +101,11 @@ async def test_another_command_ends_the_conversation(
     await fake.wait_for_text(maria["id"], "¿Cuál es el problema?")
     fake.type(maria, private, "/matriz")
     await fake.wait_for_text(maria["id"], "Matriz de la Mesa Forestal")
+    # ... and she is told, not left to find out, that the bottleneck was not logged
+    await fake.wait_for_text(maria["id"], "El problema que empezó a escribir quedó sin "
+                                          "registrar; para empezarlo de nuevo, escriba /problema")
     fake.type(maria, private, "ya me olvidé")
     await fake.wait_for_text(maria["id"], "empiece con un comando")
     assert not any("¿Algún detalle?" in m["text"] for m in fake.sent(maria["id"]))
+    fake.type(maria, private, "/listo")
+    await fake.wait_for_text(maria["id"], "No hay nada que cancelar ni terminar")
