@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 import textwrap
 from pathlib import Path
@@ -242,7 +243,7 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
     except DomainError as error:
         print(admin.explain(error), file=sys.stderr)
         return 2
-    except (DBAPIError, OSError) as error:
+    except DBAPIError as error:
         print(f"Could not use the database at {shown}: {getattr(error, 'orig', None) or error}",
               file=sys.stderr)
         return 2
@@ -254,4 +255,8 @@ def main(argv: list[str] | None = None) -> None:
     args = _parser().parse_args(argv)
     settings = Settings()
     configure_logging(settings)
-    sys.exit(asyncio.run(_run(args, settings)))
+    try:
+        sys.exit(asyncio.run(_run(args, settings)))
+    except BrokenPipeError:  # `mesabot member list | head`: the reader had enough
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(1)
