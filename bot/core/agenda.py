@@ -251,14 +251,16 @@ class Agendas(UseCases):
         compiled, and the compilation is recorded. The agenda sent is never replaced.
         """
         now = self.clock.now()
-        async with self.db.write() as s:
+        # Read in a reading transaction: compiling a large mesa's agenda must hold no
+        # write lock (on SQLite, every other write of every mesa would wait for it).
+        async with self.db.read() as s:
             acting = await load_acting(s, actor, Op.COMPILE_AGENDA)
             mesa_id = acting.mesa_id
             if session_number is not None:
-                target = (await s.exec(locked(
+                target = (await s.exec(
                     select(MesaSession)
                     .where(MesaSession.mesa_id == mesa_id, MesaSession.number == session_number)
-                ))).first()
+                )).first()
                 if target is None:
                     raise SessionNotFound(number=session_number)
                 sent = as_sent(target)
@@ -269,16 +271,30 @@ class Agendas(UseCases):
             else:
                 target = await next_session(s, mesa_id, now)
             agenda = await gather(s, mesa=acting.mesa, role=acting.role, target=target, now=now)
-            if target is not None and acting.role is Role.COORDINATOR \
-                    and as_sent(target) is None:
-                short = shorten(agenda)
-                target.agenda = audit.jsonable(dataclasses.asdict(agenda))
-                target.agenda_compiled_at = now
-                s.add(target)
-                await audit.record(
-                    s, at=now, mesa_id=mesa_id, actor_id=acting.member_id,
-                    kind="agenda.compiled", subject=f"S-{target.number}", source=source,
-                    after={"prioritized": [i.bottleneck.ref for i in short.prioritized],
-                           "overdue": [a.ref for a in short.overdue]},
-                )
+        if target is None or acting.role is not Role.COORDINATOR or as_sent(target) is not None:
             return agenda
+        await self._keep(actor, target.id, agenda, now=now, source=source)
+        return agenda
+
+    async def _keep(self, actor: Actor, session_id: int | None, agenda: Agenda, *,
+                    now: datetime, source: str) -> None:
+        """Store a coordinator's compiled agenda with its session and record it, in a
+        short write of its own: the role is checked again, and an agenda sent meanwhile
+        is never replaced."""
+        async with self.db.write() as s:
+            acting = await load_acting(s, actor, Op.COMPILE_AGENDA)
+            target = (await s.exec(locked(
+                select(MesaSession).where(MesaSession.id == session_id)))).first()
+            if target is None or acting.role is not Role.COORDINATOR \
+                    or as_sent(target) is not None:
+                return
+            short = shorten(agenda)
+            target.agenda = audit.jsonable(dataclasses.asdict(agenda))
+            target.agenda_compiled_at = now
+            s.add(target)
+            await audit.record(
+                s, at=now, mesa_id=acting.mesa_id, actor_id=acting.member_id,
+                kind="agenda.compiled", subject=f"S-{target.number}", source=source,
+                after={"prioritized": [i.bottleneck.ref for i in short.prioritized],
+                       "overdue": [a.ref for a in short.overdue]},
+            )

@@ -70,3 +70,24 @@ async def test_anyone_reads_the_agenda_but_only_coordinators_store_it(
     async with services.db.read() as s:
         stored = (await s.exec(select(MesaSession))).one()
     assert stored.agenda is None
+
+
+async def test_the_agenda_is_compiled_while_another_writer_holds_the_database(
+    services: Services, cast: Cast
+) -> None:
+    """Compiling reads in a reading transaction: a member asking for the agenda does not
+    wait for (nor make wait) the writes of every other mesa; a coordinator's compiled
+    agenda is stored in a short write of its own afterwards."""
+    import asyncio
+
+    await services.sessions.schedule(actor=cast.rosa, when="viernes 10:00")
+    await services.bottlenecks.log(actor=cast.maria, text="Registro lento")
+    async with services.db.write() as held:  # another update's write, still open
+        await held.exec(select(MesaSession))
+        if services.db.is_sqlite:  # (PostgreSQL readers never wait for writers)
+            agenda = await asyncio.wait_for(services.agendas.compile(actor=cast.maria), 5)
+            assert [b.ref for b in agenda.awaiting_triage] == ["P-1"]
+    await services.agendas.compile(actor=cast.rosa)
+    async with services.db.read() as s:
+        session = (await s.exec(select(MesaSession))).one()
+    assert session.agenda_compiled_at is not None
