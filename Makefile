@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint console clean
+.PHONY: run test bench lint console clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,13 @@ test: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/pytest -q
+
+## bench: every benchmark of docs/benchmarks.md, each against its floor in the same run
+## (PostgreSQL too when MESABOT_TEST_DATABASE_URL is set; its tables are dropped)
+bench: $(VENV)/.installed-test
+	$(BIN)/python bench/transactions.py
+	$(BIN)/python bench/telegram_throughput.py
+	$(BIN)/python bench/core_throughput.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache *.egg-info
