@@ -116,17 +116,6 @@ class Chats(UseCases):
             member.current_mesa_id = mesa.id
             s.add(member)
 
-    async def target(self, *, platform: str, mesa_id: int, purpose: str) -> str | None:
-        """The chat a mesa's notices for ``purpose`` go to on ``platform``, if linked."""
-        async with self.db.read() as s:
-            row = (await s.exec(
-                select(ChatLink.chat_id).where(
-                    ChatLink.platform == platform, ChatLink.mesa_id == mesa_id,
-                    ChatLink.purpose == purpose,
-                )
-            )).first()
-            return row
-
     async def remember(
         self, *, platform: str, chat_id: str, message_id: str, mesa_id: int, ref: str
     ) -> None:

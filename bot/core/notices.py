@@ -160,6 +160,9 @@ class Pending:
     params: dict[str, Any]
     attempts: int
     source: str
+    #: The chat on this platform a notice to a chat goes to, read with the notice;
+    #: None when the mesa has none linked in that role (or it is a private notice).
+    chat_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -210,7 +213,7 @@ class Outbox(UseCases):
         addressed to when written."""
         now = self.clock.now()
         async with self.db.read() as s:
-            rows = await s.exec(
+            rows = (await s.exec(
                 select(OutboxMessage, Mesa, Member, OutboxDelivery)
                 .join(Mesa, col(Mesa.id) == OutboxMessage.mesa_id)
                 .outerjoin(Member, col(Member.id) == OutboxMessage.member_id)
@@ -221,7 +224,13 @@ class Outbox(UseCases):
                 .where(self._due(now))
                 .order_by(col(OutboxMessage.id))
                 .limit(limit)
-            )
+            )).all()
+            # where each goes, in the same reading transaction (not one more per notice)
+            chats = {(mesa_id, purpose): chat_id for mesa_id, purpose, chat_id in (
+                await s.exec(select(ChatLink.mesa_id, ChatLink.purpose, ChatLink.chat_id)
+                             .where(ChatLink.platform == platform)
+                             .where(col(ChatLink.mesa_id).in_({m.id for _, m, _, _ in rows})))
+            ).all()} if rows else {}
             pending = [
                 Pending(
                     id=message.id or 0,
@@ -237,6 +246,7 @@ class Outbox(UseCases):
                     params=dict(message.params),
                     attempts=delivery.attempts if delivery else 0,
                     source=message.source,
+                    chat_id=chats.get((message.mesa_id, message.audience)),
                 )
                 for message, mesa, member, delivery in rows
             ]

@@ -72,8 +72,7 @@ class Delivery:
     async def target(self, notice: Pending) -> str | None:
         if notice.audience == Audience.MEMBER:
             return await self.member_chat(notice)
-        return await self.services.chats.target(
-            platform=self.platform, mesa_id=notice.mesa_id, purpose=notice.audience)
+        return notice.chat_id  # read with the notice
 
     async def deliver(self, notice: Pending) -> str:
         """Deliver one notice; returns what was recorded ("taken" if another has it)."""
