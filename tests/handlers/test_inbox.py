@@ -132,3 +132,46 @@ async def test_a_database_error_on_one_update_is_logged_and_the_rest_goes_on(
     assert "update 7: not processed" in caplog.text
     await runner.run_pending()
     assert stuck.handled == [("b", 9), ("a", 7), ("a", 8)]
+
+
+@pytest.mark.parametrize("db", ["postgresql"], indirect=True)
+async def test_connections_the_server_dropped_fail_one_update_which_is_carried_out_later(
+    db: Database, clock: ManualClock, caplog: pytest.LogCaptureFixture,
+) -> None:
+    """When PostgreSQL drops its connections (a restart, a failover), the bot goes on
+    with new ones and every update is carried out once. (The pool pings before each
+    checkout: without it, asyncpg reports a dropped connection as "another operation is
+    in progress", which SQLAlchemy does not take for a disconnect, and the dead
+    connection would go back to the pool; see docs/benchmarks.md.)"""
+    from sqlalchemy import text
+
+    from bot.core.services import Services
+    from tests.builders import forestry_mesa
+
+    services = Services.build(db=db, clock=clock)
+    cast = await forestry_mesa(services)
+    inbox = Inbox(db, "telegram")
+
+    async def handle(item: Incoming) -> None:
+        await services.bottlenecks.log(actor=cast.maria, text=f"Registro lento {item.update_id}")
+
+    runner = InboxRunner(inbox, handle, clock)
+    await inbox.store([Incoming(1, "a", {})], now=clock.now())
+    await runner.run_pending()  # the pool's connections are open and idle now
+    admin = Database(str(db.url))
+    async with admin.engine.connect() as connection:
+        dropped = await connection.scalar(text(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"))
+    await admin.dispose()
+    assert dropped
+
+    await inbox.store([Incoming(2, "a", {})], now=clock.now())
+    for _ in range(5):
+        await runner.run_pending()
+        if not await inbox.pending(now=clock.now()):
+            break
+        clock.advance(timedelta(seconds=30))
+    matrix = await services.reading.matrix(actor=cast.rosa)
+    assert sorted(b.title for b in matrix.awaiting_triage) == [
+        "Registro lento 1", "Registro lento 2"]  # each once
