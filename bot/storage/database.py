@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.engine import Connection, ExceptionContext, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -138,6 +138,21 @@ def _prepare_sqlite(engine: AsyncEngine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
+def _prepare_postgresql(engine: AsyncEngine) -> None:
+    """Take asyncpg's word for a broken connection. A connection the server dropped may
+    surface as "cannot switch to state ...; another operation is in progress" (an
+    ``InternalClientError``), which SQLAlchemy does not count as a disconnect: counted
+    as one, the connection is discarded and the pool renews the others it holds."""
+
+    @event.listens_for(engine.sync_engine, "handle_error")
+    def _broken(context: ExceptionContext) -> None:
+        error = context.original_exception
+        cause = error.__cause__ if error is not None else None
+        if type(cause).__name__ == "InternalClientError" or (
+                type(error).__name__ == "InternalClientError"):
+            context.is_disconnect = True
+
+
 class Database:
     """One engine and its session factory; built once in ``main()``."""
 
@@ -152,10 +167,15 @@ class Database:
         if self.is_sqlite:
             kwargs["connect_args"] = {"timeout": 30}
         else:
-            kwargs.update(pool_size=10, max_overflow=10, pool_pre_ping=True)
+            # No ping before each checkout (a round trip every time): a connection the
+            # server dropped fails its first use, the pool then renews all it holds
+            # (see _prepare_postgresql), and the inbox takes the update again.
+            kwargs.update(pool_size=10, max_overflow=10)
         self.engine = create_async_engine(url, **kwargs)
         if self.is_sqlite:
             _prepare_sqlite(self.engine)
+        else:
+            _prepare_postgresql(self.engine)
         self._write_engine = self.engine.execution_options(**{_WRITE: True})
 
     @asynccontextmanager
