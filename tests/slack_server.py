@@ -232,7 +232,10 @@ class FakeSlack:
         self.envelopes[envelope_id] = envelope
         if self._sockets:
             envelope["_owed"], envelope["_socket"] = False, self._sockets[-1]
-            await self._sockets[-1].send_json(_public(envelope))
+            try:
+                await self._sockets[-1].send_json(_public(envelope))
+            except ConnectionError:  # the app died just now: owed to the next connection
+                envelope["_owed"], envelope["_socket"] = True, None
         return envelope_id
 
     async def wait_for_ack(self, envelope_id: str) -> dict[str, Any]:
