@@ -5,6 +5,7 @@ Bolt app; what people see is what the local Slack recorded."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 from typing import Any
 
@@ -180,6 +181,12 @@ async def test_the_ping_before_the_session_is_answered_in_its_thread_and_by_a_bu
     dm = slack.dm(people["jorge"])["id"]
     ping = await slack.wait_for_text(dm, "Recordatorio: la sesión 1")
     assert "Responda a este mensaje" in text_of(ping)
+    # Jorge reads it and answers, which takes a person seconds; the bot notes what the
+    # message was about just after Slack accepts it, so the test waits for that note.
+    async with asyncio.timeout(10):
+        while await slack_face.services.chats.subject_of(  # noqa: ASYNC110
+                platform="slack", chat_id=dm, message_id=ping["ts"]) is None:
+            await asyncio.sleep(0.01)
 
     note = slack.type(people["jorge"], dm, "Falta la firma del jefe", thread_ts=ping["ts"])
     await send.event({**note, "channel_type": "im", "event_ts": note["ts"]}).send(app)
