@@ -34,6 +34,7 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python bench/telegram_throughput.py
 	$(BIN)/python bench/core_throughput.py
 	$(BIN)/python bench/agenda_scale.py
+	$(BIN)/python bench/fanout.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache *.egg-info

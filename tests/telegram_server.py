@@ -4,7 +4,9 @@ It keeps users, chats and messages, hands out updates through ``getUpdates`` (lo
 polling, offsets confirm) or posts them to a webhook with its secret header, and records
 every call. Tests make people type and press buttons, read what the bot sent, and inject
 the failures Telegram produces: 429 with ``retry_after``, 5xx, a bot blocked by the user,
-a group migrated to a supergroup.
+a group migrated to a supergroup. With ``enforce_limits`` it also keeps Telegram's
+sending limits, as Telegram answers them: past thirty messages in any second overall, or
+twenty in any minute in one group, a 429 with the seconds to wait.
 """
 
 from __future__ import annotations
@@ -12,7 +14,9 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import math
 import time
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -53,6 +57,11 @@ class FakeTelegram:
     outages: dict[str, Failure] = field(default_factory=dict)
     webhook: dict[str, str] = field(default_factory=dict)
     commands: dict[str, list[dict[str, str]]] = field(default_factory=dict)
+    #: Answer sends past Telegram's limits with 429 (a private chat's "about one a
+    #: second" is left out: Telegram allows bursts there and names no number).
+    enforce_limits: bool = False
+    #: How many sends the limits refused.
+    limited: int = 0
 
     def __post_init__(self) -> None:
         self._update_ids = itertools.count(100)
@@ -63,6 +72,8 @@ class FakeTelegram:
         self._runner: web.AppRunner | None = None
         self._closing = False
         self.base_url = ""
+        self._sends: deque[float] = deque()
+        self._group_sends: dict[int, deque[float]] = {}
 
     # the server
 
@@ -97,6 +108,12 @@ class FakeTelegram:
         handler = getattr(self, f"_api_{method}", None)
         if handler is None:
             return _error(404, "Not Found")
+        if self.enforce_limits and method in SENDS:
+            wait = self._over_limit(int(params.get("chat_id", 0)))
+            if wait is not None:
+                self.limited += 1
+                return _error(429, f"Too Many Requests: retry after {wait}",
+                              {"retry_after": wait})
         result = await handler(params)
         if isinstance(result, web.Response):
             return result
@@ -333,6 +350,21 @@ class FakeTelegram:
                 await self._bot_sent.wait()
         return self.answers()
 
+    def _over_limit(self, chat_id: int) -> int | None:
+        """Seconds to wait if this send breaks a limit, else None (and it is counted)."""
+        now = time.monotonic()
+        windows = [(self._sends, 1.0, 30)]
+        if chat_id < 0:
+            windows.append((self._group_sends.setdefault(chat_id, deque()), 60.0, 20))
+        for sends, seconds, most in windows:
+            while sends and sends[0] <= now - seconds:
+                sends.popleft()
+            if len(sends) >= most:
+                return max(1, math.ceil(sends[0] + seconds - now))
+        for sends, _, _ in windows:
+            sends.append(now)
+        return None
+
     def _chat(self, chat_id: int) -> dict[str, Any]:
         for message in self.messages.get(chat_id, []):
             return dict(message["chat"])
@@ -347,6 +379,10 @@ class FakeTelegram:
             return _error(400, "Bad Request: group chat was upgraded to a supergroup chat",
                           {"migrate_to_chat_id": self.migrated[chat_id]})
         return None
+
+
+#: The methods that send a message, which Telegram's limits count.
+SENDS = frozenset({"sendMessage", "sendDocument", "sendPhoto", "copyMessage", "forwardMessage"})
 
 
 def _error(status: int, description: str,

@@ -41,6 +41,8 @@ log = logging.getLogger(__name__)
 #: What an attempt came to: a status for :meth:`bot.core.notices.Outbox.record`, a detail
 #: for the log, and the platform's own wait before a retry, if it gave one.
 Outcome = tuple[str, str, timedelta | None]
+#: Notices read at a time.
+BATCH = 100
 Accepted = Callable[[int], Awaitable[None]]
 
 
@@ -116,8 +118,9 @@ class Delivery:
         return await self.attempt(notice, chat_id, reply, skip, accepted)
 
     async def run_once(self) -> int:
-        """Deliver what is pending now; returns how many notices were pending."""
-        pending = await self.services.outbox.pending(platform=self.platform)
+        """Deliver what is pending now, a batch at most; returns how many notices were
+        pending."""
+        pending = await self.services.outbox.pending(platform=self.platform, limit=BATCH)
         for notice in pending:
             try:
                 await self.deliver(notice)
@@ -131,9 +134,12 @@ class Delivery:
         return len(pending)
 
     async def run_round(self, *, idle_seconds: float = 2.0) -> None:
-        """Deliver what is pending, then wait for a wake-up or ``idle_seconds``."""
+        """Deliver what is pending, then wait for a wake-up or ``idle_seconds``; after a
+        full batch, go on at once (a fan-out of thousands must not pause between
+        batches)."""
         self._wake.clear()
-        await self.run_once()
+        if await self.run_once() >= BATCH:
+            return
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(idle_seconds):
                 await self._wake.wait()

@@ -17,6 +17,7 @@ from bot.core.clock import ManualClock
 from bot.handlers.inbox import IDLE_SECONDS, InboxRunner
 from bot.storage.database import Database
 from bot.storage.inbox import Inbox, Incoming
+from tests.conftest import PG_URL
 
 
 async def test_two_runners_share_the_work_without_doubling_or_reordering(
@@ -134,6 +135,7 @@ async def test_a_database_error_on_one_update_is_logged_and_the_rest_goes_on(
     assert stuck.handled == [("b", 9), ("a", 7), ("a", 8)]
 
 
+@pytest.mark.skipif(not PG_URL, reason="MESABOT_TEST_DATABASE_URL not set")
 @pytest.mark.parametrize("db", ["postgresql"], indirect=True)
 async def test_connections_the_server_dropped_fail_one_update_which_is_carried_out_later(
     db: Database, clock: ManualClock, caplog: pytest.LogCaptureFixture,

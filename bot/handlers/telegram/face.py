@@ -250,9 +250,9 @@ class TelegramFace:
 
     async def call(self, chat_id: int, send: Callable[[], Awaitable[T]]) -> T:
         for attempt in range(1, SEND_TRIES + 1):
-            await self.limiter.wait(chat_id)
             try:
-                return await send()
+                async with self.limiter.slot(chat_id):
+                    return await send()
             except RetryAfter as error:
                 if attempt == SEND_TRIES:
                     raise
