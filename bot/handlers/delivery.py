@@ -41,9 +41,9 @@ log = logging.getLogger(__name__)
 #: What an attempt came to: a status for :meth:`bot.core.notices.Outbox.record`, a detail
 #: for the log, and the platform's own wait before a retry, if it gave one.
 Outcome = tuple[str, str, timedelta | None]
+Accepted = Callable[[int], Awaitable[None]]
 #: Notices read at a time.
 BATCH = 100
-Accepted = Callable[[int], Awaitable[None]]
 
 
 class Delivery:
@@ -119,8 +119,10 @@ class Delivery:
 
     async def run_once(self) -> int:
         """Deliver what is pending now, a batch at most; returns how many notices were
-        pending."""
+        pending and went their way (the database failing around a notice does not
+        count)."""
         pending = await self.services.outbox.pending(platform=self.platform, limit=BATCH)
+        handled = 0
         for notice in pending:
             try:
                 await self.deliver(notice)
@@ -131,12 +133,14 @@ class Delivery:
                 # taken again when its delivery lease lapses; the others go on.
                 log.exception("notice %s on %s: not delivered; retried later",
                               notice.id, self.label)
-        return len(pending)
+            else:
+                handled += 1
+        return handled
 
     async def run_round(self, *, idle_seconds: float = 2.0) -> None:
         """Deliver what is pending, then wait for a wake-up or ``idle_seconds``; after a
         full batch, go on at once (a fan-out of thousands must not pause between
-        batches)."""
+        batches), unless the database failed around some of it (no busy loop then)."""
         self._wake.clear()
         if await self.run_once() >= BATCH:
             return
