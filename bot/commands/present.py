@@ -155,25 +155,27 @@ class Presenter(AgendaWords, ErrorWords, MemberWords, ActionWords):
                 reply.add(self.action_line(action), Style.SUBITEM)
         if not matrix.prioritized:
             reply.add(self.t("agenda.none"), Style.ITEM)
-        self._section(reply, "matrix.queue", [self.bottleneck_line(v) for v in matrix.queue])
+        self._more(reply, matrix.more.get("prioritized", 0))
+        self._section(reply, "matrix.queue", [self.bottleneck_line(v) for v in matrix.queue],
+                      more=matrix.more.get("queue", 0))
         self._section(reply, "matrix.triage", [
             self.t("matrix.item_untriaged", ref=v.ref, title=clip(v.title),
                    reporter=self.person(v.reporter))
             for v in matrix.awaiting_triage
-        ])
+        ], more=matrix.more.get("awaiting_triage", 0))
         self._section(reply, "matrix.filtered", [
             self.t("matrix.item_filtered", ref=v.ref, title=clip(v.title),
                    reason=label(self.lang, "request_kind", v.request_kind)
                    if v.request_kind != "productivity"
                    else label(self.lang, "owner_class", v.owner_class))
             for v in matrix.filtered
-        ])
+        ], more=matrix.more.get("filtered", 0))
         self._section(reply, "matrix.closed", [
             self.t("matrix.item_closed", ref=v.ref, title=clip(v.title),
                    status=label(self.lang, "status", v.status)
                    + (f" ({v.credited_entity})" if v.credited_entity else ""))
             for v in matrix.closed
-        ])
+        ], more=matrix.more.get("closed", 0))
         return reply.add(self.t("matrix.more"), Style.NOTE)
 
     # actions

@@ -115,11 +115,6 @@ class AgendaWords(AgendaDocuments):
             reply.add(self.t("agenda.momentum_warning"), Style.NOTE)
         return reply
 
-    def _more(self, reply: Reply, count: int, style: Style = Style.ITEM) -> None:
-        """"and 37 more": what the short agenda left out is counted, not hidden."""
-        if count:
-            reply.add(self.t("agenda.more", count=count), style)
-
     def delivered_agenda(self, params: dict[str, Any]) -> Reply:
         """The agenda the scheduler sent before the session, as it was compiled then:
         with its documents when the whole agenda stored with the session came along."""

@@ -91,22 +91,27 @@ class AgendaDocuments(Voice):
                     for p in item.progress]))
         if not agenda.prioritized:
             blocks.append(Block("p", self.t("agenda.none")))
-        for key, actions in (("agenda.due", agenda.due), ("agenda.overdue", agenda.overdue),
-                             ("agenda.blocked", agenda.blocked)):
+        blocks += self._left_out(agenda, "prioritized")
+        for key, name in (("agenda.due", "due"), ("agenda.overdue", "overdue"),
+                          ("agenda.blocked", "blocked")):
             blocks.append(Block("h2", self.t(key)))
-            blocks.append(self._actions(actions, with_bottleneck=True))
+            blocks.append(self._actions(getattr(agenda, name), with_bottleneck=True))
+            blocks += self._left_out(agenda, name)
         blocks.append(Block("h2", self.t("agenda.triage")))
         for view in agenda.awaiting_triage:
             blocks += self._bottleneck(view, agenda.actions.get(view.ref, []))
         if not agenda.awaiting_triage:
             blocks.append(Block("p", self.t("agenda.none")))
+        blocks += self._left_out(agenda, "awaiting_triage")
         blocks.append(Block("h2", self.t("agenda.confirm")))
         blocks.append(self._actions(agenda.awaiting_confirmation, with_bottleneck=True))
+        blocks += self._left_out(agenda, "awaiting_confirmation")
         blocks.append(Block("h2", self.t("agenda.out_of_focus")))
         for view in agenda.out_of_focus:
             blocks += self._bottleneck(view, agenda.actions.get(view.ref, []))
         if not agenda.out_of_focus:
             blocks.append(Block("p", self.t("agenda.none")))
+        blocks += self._left_out(agenda, "out_of_focus")
         momentum = agenda.momentum
         blocks.append(Block("h2", self.t("agenda.momentum")))
         blocks.append(Block("list", items=[
@@ -120,7 +125,13 @@ class AgendaDocuments(Voice):
             blocks += self._bottleneck(view, agenda.actions.get(view.ref, []))
         if not agenda.queue:
             blocks.append(Block("p", self.t("agenda.none")))
+        blocks += self._left_out(agenda, "queue")
         return blocks
+
+    def _left_out(self, agenda: Agenda, name: str) -> list[Block]:
+        """"and 37 more" under a list the agenda cut (bot.core.sections)."""
+        count = agenda.more.get(name, 0)
+        return [Block("p", self.t("agenda.more", count=count))] if count else []
 
     def _bottleneck(self, view: BottleneckView, actions: list[ActionView]) -> list[Block]:
         """A bottleneck in full: its words, its classification, every open action."""

@@ -119,14 +119,22 @@ class Voice:
         )
 
     def _section(
-        self, reply: Reply, heading_key: str, items: list[str], *, always: bool = False
+        self, reply: Reply, heading_key: str, items: list[str], *, always: bool = False,
+        more: int = 0,
     ) -> None:
-        """A heading and its items; an empty section is left out unless ``always``."""
+        """A heading and its items, and how many more it holds; an empty section is
+        left out unless ``always``."""
         if not items and not always:
             return
         reply.add(self.t(heading_key), Style.HEADING)
         for item in items or [self.t("agenda.none")]:
             reply.add(item, Style.ITEM)
+        self._more(reply, more)
+
+    def _more(self, reply: Reply, count: int, style: Style = Style.ITEM) -> None:
+        """"and 37 more": what a list leaves out is counted, not hidden."""
+        if count:
+            reply.add(self.t("agenda.more", count=count), style)
 
     def page(self, reply: Reply, page: int, command: str) -> Reply:
         return paginate(reply, page, command, previous=self.t("page.previous"),

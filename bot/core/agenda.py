@@ -20,14 +20,11 @@ from zoneinfo import ZoneInfo
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.core import audit
+from bot.core import audit, sections
 from bot.core.context import Actor, UseCases, load_acting, locked
 from bot.core.directory import Directory
 from bot.core.enums import (
-    CLOSED_BOTTLENECK,
-    IN_FOCUS,
     ActionStatus,
-    BottleneckStatus,
     Cadence,
     Role,
     SessionStatus,
@@ -35,13 +32,19 @@ from bot.core.enums import (
 from bot.core.errors import AgendaNotSent, SessionNotFound
 from bot.core.permissions import Op
 from bot.core.progress import progress_views
-from bot.core.reading import OPEN_ACTION, by_priority
+from bot.core.reading import OPEN_ACTION
 from bot.core.sessions import MOMENTUM_DAYS, held_since, last_held, next_session, session_view
 from bot.core.views import ActionView, Agenda, AgendaItem, MesaView, Momentum
 from bot.storage.tables import Action, Bottleneck, Mesa, MesaSession, ProgressUpdate
 
 #: Without a previous session, progress of the last two weeks is shown.
 DEFAULT_LOOKBACK = timedelta(days=14)
+#: What was due since the previous session: owned promises, kept or not.
+DUE_STATUSES = [s.value for s in (ActionStatus.CLAIMED, ActionStatus.CONFIRMED,
+                                  ActionStatus.BLOCKED, ActionStatus.DONE)]
+#: Promises that can be late (a proposal has no owner to be late yet).
+OVERDUE_STATUSES = [s.value for s in (ActionStatus.CLAIMED, ActionStatus.CONFIRMED,
+                                      ActionStatus.BLOCKED)]
 
 
 #: The short agenda, to read on a phone (three Telegram messages at most, for a mesa of
@@ -94,57 +97,72 @@ async def gather(s: AsyncSession, *, mesa: Mesa, role: Role, target: MesaSession
     today = now.astimezone(tz).date()
     session_day = horizon.astimezone(tz).date()
 
-    bottlenecks = list(await s.exec(
-        select(Bottleneck).where(Bottleneck.mesa_id == mesa_id)
-        .order_by(col(Bottleneck.number))
-    ))
-    open_views = await directory.actions(s, list(await s.exec(
-        select(Action)
-        .where(Action.mesa_id == mesa_id, col(Action.status).in_(OPEN_ACTION))
+    # Each list is read in SQL, its first rows in order and a count of the rest, so the
+    # agenda of a mesa of any size is compiled in about the same time.
+    more: dict[str, int] = {}
+    shown: dict[str, list[Any]] = {}
+    for name, where, order in (
+        ("prioritized", sections.FOCUS, sections.BY_PRIORITY),
+        ("awaiting_triage", sections.TRIAGE, sections.BY_NUMBER),
+        ("out_of_focus", sections.OUT_OF_FOCUS, sections.BY_PRIORITY),
+        ("queue", sections.QUEUE, sections.BY_PRIORITY),
+    ):
+        shown[name], total = await sections.bottlenecks(s, mesa_id, where, order)
+        more[name] = total - len(shown[name])
+    ids = [b.id for rows in shown.values() for b in rows]
+    lists: dict[str, list[Any]] = {"open": list(await s.exec(
+        sections.columns(Action)
+        .where(col(Action.bottleneck_id).in_(ids), col(Action.status).in_(OPEN_ACTION))
         .order_by(col(Action.number))
-    )), today=today)
+    )) if ids else []}
+    for name, query in (
+        ("due", sections.columns(Action)
+         .where(Action.mesa_id == mesa_id, col(Action.due_on).is_not(None),
+                col(Action.due_on) >= since.astimezone(tz).date(),
+                col(Action.due_on) <= session_day,
+                col(Action.status).in_(DUE_STATUSES))
+         .order_by(col(Action.due_on), col(Action.number))),
+        ("overdue", sections.columns(Action)
+         .where(Action.mesa_id == mesa_id, col(Action.due_on) < today,
+                col(Action.status).in_(OVERDUE_STATUSES))
+         .order_by(col(Action.due_on), col(Action.number))),
+        ("blocked", sections.columns(Action)
+         .where(Action.mesa_id == mesa_id, Action.status == ActionStatus.BLOCKED.value)
+         .order_by(col(Action.number))),
+        ("awaiting_confirmation", sections.columns(Action)
+         .where(Action.mesa_id == mesa_id, Action.status == ActionStatus.CLAIMED.value)
+         .order_by(col(Action.number))),
+    ):
+        lists[name], total = await sections.first(s, query)
+        more[name] = total - len(lists[name])
+    # Every action shown becomes a view once, whichever lists it is in.
+    rows = {a.id: a for group in lists.values() for a in group}
+    views = dict(zip(rows, await directory.actions(s, list(rows.values()), today=today),
+                     strict=True))
+    action_views = {name: [views[a.id] for a in group] for name, group in lists.items()}
+    actions: dict[str, list[ActionView]] = {}
+    for action in action_views["open"]:
+        actions.setdefault(action.bottleneck_ref, []).append(action)
+
+    focus = shown["prioritized"]
+    focus_ids = [b.id for b in focus]
     progress_rows = list(await s.exec(
         select(ProgressUpdate)
-        .where(ProgressUpdate.mesa_id == mesa_id, ProgressUpdate.at >= since)
+        .where(col(ProgressUpdate.bottleneck_id).in_(focus_ids), ProgressUpdate.at >= since)
         .order_by(col(ProgressUpdate.at))
-    ))
+    )) if focus_ids else []
     progress = await progress_views(s, directory, progress_rows)
     progress_by_bottleneck: dict[int, list[int]] = {}
     for index, row in enumerate(progress_rows):
         if row.bottleneck_id is not None:
             progress_by_bottleneck.setdefault(row.bottleneck_id, []).append(index)
-
     prioritized = []
-    focus_views = by_priority([
-        directory.bottleneck(b) for b in bottlenecks
-        if b.status in IN_FOCUS
-    ])
-    ids = {f"P-{b.number}": b.id for b in bottlenecks}
-    for view in focus_views:
-        bid = ids[view.ref]
+    for b in focus:
+        view = directory.bottleneck(b)
         prioritized.append(AgendaItem(
-            bottleneck=view,
-            actions=[a for a in open_views if a.bottleneck_ref == view.ref],
-            progress=[progress[i] for i in progress_by_bottleneck.get(bid or 0, [])],
+            bottleneck=view, actions=actions.get(view.ref, []),
+            progress=[progress[i] for i in progress_by_bottleneck.get(b.id or 0, [])],
         ))
-
-    due_rows = list(await s.exec(
-        select(Action)
-        .where(Action.mesa_id == mesa_id)
-        .where(col(Action.due_on).is_not(None))
-        .where(col(Action.due_on) >= since.astimezone(tz).date())
-        .where(col(Action.due_on) <= session_day)
-        .where(col(Action.status).in_((
-            ActionStatus.CLAIMED, ActionStatus.CONFIRMED, ActionStatus.BLOCKED,
-            ActionStatus.DONE,
-        )))
-        .order_by(col(Action.due_on), col(Action.number))
-    ))
-    due = await directory.actions(s, due_rows, today=today)
-    overdue = sorted(
-        (a for a in open_views if a.days_overdue > 0),
-        key=lambda a: (-a.days_overdue, a.ref),
-    )
     resolved = (await s.exec(
         select(func.count()).select_from(Bottleneck)
         .where(Bottleneck.mesa_id == mesa_id)
@@ -152,13 +170,6 @@ async def gather(s: AsyncSession, *, mesa: Mesa, role: Role, target: MesaSession
         .where(col(Bottleneck.resolved_at) >= since)
     )).one()
     cadence = Cadence(mesa.cadence)
-    # Open, triaged and not in focus: waiting their turn, or kept out of focus.
-    waiting = [directory.bottleneck(b) for b in bottlenecks
-               if b.status not in CLOSED_BOTTLENECK and b.status not in IN_FOCUS
-               and b.status != BottleneckStatus.REPORTED]
-    actions: dict[str, list[ActionView]] = {}
-    for action in open_views:
-        actions.setdefault(action.bottleneck_ref, []).append(action)
     return Agenda(
         mesa=MesaView(slug=mesa.slug, name=mesa.name, timezone=mesa.timezone,
                       language=mesa.language, cadence=mesa.cadence,
@@ -166,14 +177,11 @@ async def gather(s: AsyncSession, *, mesa: Mesa, role: Role, target: MesaSession
         session=session_view(target) if target else None,
         since=previous.starts_at if previous else None,
         prioritized=prioritized,
-        due=due,
-        overdue=overdue,
-        blocked=[a for a in open_views if a.status == ActionStatus.BLOCKED],
-        awaiting_triage=[
-            directory.bottleneck(b) for b in bottlenecks
-            if b.status == BottleneckStatus.REPORTED
-        ],
-        awaiting_confirmation=[a for a in open_views if a.status == ActionStatus.CLAIMED],
+        due=action_views["due"],
+        overdue=action_views["overdue"],
+        blocked=action_views["blocked"],
+        awaiting_triage=[directory.bottleneck(b) for b in shown["awaiting_triage"]],
+        awaiting_confirmation=action_views["awaiting_confirmation"],
         momentum=Momentum(
             cadence=cadence.value,
             held_last_90_days=await held_since(
@@ -186,8 +194,9 @@ async def gather(s: AsyncSession, *, mesa: Mesa, role: Role, target: MesaSession
             last_held=session_view(previous) if previous else None,
         ),
         compiled_at=now,
-        out_of_focus=by_priority([view for view in waiting if view.excluded is not None]),
-        queue=by_priority([view for view in waiting if view.excluded is None]),
+        out_of_focus=[directory.bottleneck(b) for b in shown["out_of_focus"]],
+        queue=[directory.bottleneck(b) for b in shown["queue"]],
+        more={name: count for name, count in more.items() if count},
         actions=actions,
         whole=True,
     )

@@ -22,6 +22,7 @@ from bot.core.audit import jsonable
 from bot.core.context import UseCases
 from bot.core.enums import Audience, Role, SessionKind, SessionStatus
 from bot.core.notices import notify_once
+from bot.core.views import Agenda
 from bot.storage.tables import Mesa, MesaSession, OutboxMessage
 
 
@@ -40,19 +41,23 @@ def dedupe_key(session_id: int, audience: Audience) -> str:
 
 
 class AgendaDelivery(UseCases):
-    async def _due(self, mesa_id: int, now: datetime) -> bool:
-        """Whether an agenda is to be queued now: looked at in a reading transaction, so
-        the minutes with nothing to do take no write lock."""
+    async def _compiled(self, mesa_id: int, now: datetime) -> Agenda | None:
+        """The whole agenda to queue now, if one is due, compiled in a reading
+        transaction: neither the minutes with nothing to do nor the compilation of a big
+        mesa's agenda hold the write lock that every other write waits for."""
         async with self.db.read() as s:
             mesa = (await s.exec(select(Mesa).where(Mesa.id == mesa_id))).one()
             session = (await s.exec(_next_regular(mesa_id, now))).first()
             if session is None or now < session.starts_at - lead(mesa):
-                return False
+                return None
             assert session.id is not None
             keys = [dedupe_key(session.id, audience) for audience in AUDIENCES]
             sent = (await s.exec(select(OutboxMessage.dedupe_key)
                                  .where(col(OutboxMessage.dedupe_key).in_(keys)))).all()
-            return len(sent) < len(keys)
+            if len(sent) == len(keys):
+                return None
+            return dataclasses.replace(await gather(
+                s, mesa=mesa, role=Role.OBSERVER, target=session, now=now), sent_at=now)
 
     async def tick(self) -> int:
         """Queue the agenda of every session whose moment has come; returns how many
@@ -68,12 +73,15 @@ class AgendaDelivery(UseCases):
         return queued
 
     async def _mesa(self, mesa_id: int, now: datetime) -> int:
-        if not await self._due(mesa_id, now):
+        whole = await self._compiled(mesa_id, now)
+        if whole is None or whole.session is None:
             return 0
         async with self.db.write() as s:
             session = (await s.exec(_next_regular(mesa_id, now))).first()
-            mesa = (await s.exec(select(Mesa).where(Mesa.id == mesa_id))).one()
-            if session is None or now < session.starts_at - lead(mesa):
+            # The session it was compiled for may have moved or been cancelled since:
+            # then the next look compiles the agenda again.
+            if session is None or session.number != whole.session.number \
+                    or session.starts_at != whole.session.starts_at:
                 return 0
             assert session.id is not None
             keys = [dedupe_key(session.id, audience) for audience in AUDIENCES]
@@ -82,9 +90,7 @@ class AgendaDelivery(UseCases):
                 .where(col(OutboxMessage.dedupe_key).in_(keys))
             )).all())
             if len(sent) == len(keys):
-                return 0  # already queued: no need to compile it again
-            whole = dataclasses.replace(await gather(
-                s, mesa=mesa, role=Role.OBSERVER, target=session, now=now), sent_at=now)
+                return 0  # queued meanwhile, by another process
             session.agenda = jsonable(dataclasses.asdict(whole))
             session.agenda_compiled_at = now
             s.add(session)

@@ -36,6 +36,7 @@ class Directory:
         #: member id -> the entity they speak for in this mesa (it is the membership's).
         self.speaks_for = speaks_for
         self._bottleneck_numbers: dict[int, int] = {}
+        self._people: dict[int, Person] = {}
 
     @classmethod
     async def load(cls, session: AsyncSession, mesa_id: int) -> Directory:
@@ -73,10 +74,15 @@ class Directory:
     def person(self, member_id: int | None) -> Person | None:
         if member_id is None:
             return None
-        member = self.members.get(member_id)
-        if member is None:
-            return Person(name="?")
-        return Person(name=member.name, entity=self.entity_name(self.speaks_for.get(member_id)))
+        # A mesa has tens of people and a big agenda thousands of lines that name
+        # them: each is made once (a Person is frozen, so it can be shared).
+        person = self._people.get(member_id)
+        if person is None:
+            member = self.members.get(member_id)
+            person = Person(name="?") if member is None else Person(
+                name=member.name, entity=self.entity_name(self.speaks_for.get(member_id)))
+            self._people[member_id] = person
+        return person
 
     def bottleneck(self, row: Bottleneck, duplicate_of: int | None = None) -> BottleneckView:
         reporter = self.person(row.reporter_id)

@@ -4,10 +4,12 @@ what is overdue. Everyone in the mesa may read; nobody reads another mesa."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.core import sections
 from bot.core.action_steps import action_view
 from bot.core.context import (
     Acting,
@@ -18,10 +20,9 @@ from bot.core.context import (
     load_acting,
 )
 from bot.core.directory import Directory
-from bot.core.enums import CLOSED_BOTTLENECK, IN_FOCUS, OPEN_ACTIONS, BottleneckStatus
+from bot.core.enums import CLOSED_BOTTLENECK, IN_FOCUS, OPEN_ACTIONS
 from bot.core.permissions import ALLOWED, PARTICIPANTS, Op
 from bot.core.progress import progress_views
-from bot.core.rules import not_prioritizable_reason
 from bot.core.views import (
     ActionChoices,
     ActionDetail,
@@ -90,37 +91,44 @@ class Reading(UseCases):
         async with self.db.read() as s:
             acting = await load_acting(s, actor, Op.READ)
             directory = await Directory.load(s, acting.mesa_id)
-            rows = list(await s.exec(
-                select(Bottleneck).where(Bottleneck.mesa_id == acting.mesa_id)
-                .order_by(col(Bottleneck.number))
-            ))
-            numbers = {r.id: r.number for r in rows}
-            groups: dict[str, list[BottleneckView]] = {
-                "prioritized": [], "queue": [], "triage": [], "filtered": [], "closed": [],
-            }
-            for row in rows:
-                view = directory.bottleneck(row, numbers.get(row.duplicate_of_id))
-                if row.status in IN_FOCUS:
-                    groups["prioritized"].append(view)
-                elif row.status in CLOSED_BOTTLENECK:
-                    groups["closed"].append(view)
-                elif row.status == BottleneckStatus.REPORTED:
-                    groups["triage"].append(view)
-                elif not_prioritizable_reason(row):
-                    groups["filtered"].append(view)
-                else:
-                    groups["queue"].append(view)
+            lists: dict[str, list[Any]] = {}
+            more: dict[str, int] = {}
+            for name, where, order in (
+                ("prioritized", sections.FOCUS, sections.BY_PRIORITY),
+                ("queue", sections.QUEUE, sections.BY_PRIORITY),
+                ("awaiting_triage", sections.TRIAGE, sections.BY_NUMBER),
+                ("filtered", sections.OUT_OF_FOCUS, sections.BY_NUMBER),
+                ("closed", sections.CLOSED, sections.BY_NUMBER),
+            ):
+                rows, total = await sections.bottlenecks(s, acting.mesa_id, where, order)
+                lists[name] = rows
+                if total > len(rows):
+                    more[name] = total - len(rows)
+            originals = {r.duplicate_of_id for r in lists["closed"] if r.duplicate_of_id}
+            numbers = dict((await s.exec(
+                select(Bottleneck.id, Bottleneck.number)
+                .where(col(Bottleneck.id).in_(originals)))).all()) if originals else {}
+            views = {name: [directory.bottleneck(r, numbers.get(r.duplicate_of_id))
+                            for r in rows] for name, rows in lists.items()}
+            # The open actions of every bottleneck listed.
+            listed = [r.id for rows in lists.values() for r in rows]
+            action_rows = list(await s.exec(
+                sections.columns(Action)
+                .where(col(Action.bottleneck_id).in_(listed),
+                       col(Action.status).in_(OPEN_ACTION))
+                .order_by(col(Action.number)))) if listed else []
             actions: dict[str, list[ActionView]] = {}
-            for action in await open_actions(s, directory, acting, now):
+            for action in await directory.actions(s, action_rows, today=acting.today(now)):
                 actions.setdefault(action.bottleneck_ref, []).append(action)
             return Matrix(
                 mesa=mesa_view(acting),
-                prioritized=by_priority(groups["prioritized"]),
-                queue=by_priority(groups["queue"]),
-                awaiting_triage=groups["triage"],
-                filtered=groups["filtered"],
-                closed=groups["closed"],
+                prioritized=views["prioritized"],
+                queue=views["queue"],
+                awaiting_triage=views["awaiting_triage"],
+                filtered=views["filtered"],
+                closed=views["closed"],
                 actions=actions,
+                more=more,
             )
 
     async def bottleneck(self, *, actor: Actor, ref: str) -> BottleneckDetail:

@@ -171,7 +171,10 @@ class Matrix:
     awaiting_triage: list[BottleneckView]
     filtered: list[BottleneckView]
     closed: list[BottleneckView]
+    #: The open actions of each bottleneck listed, by its reference.
     actions: dict[str, list[ActionView]] = field(default_factory=dict)
+    #: Per list ("queue", "closed"...), how many it leaves out (see bot.core.sections).
+    more: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
