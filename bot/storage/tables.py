@@ -112,7 +112,11 @@ class Membership(SQLModel, table=True):
 class Bottleneck(SQLModel, table=True):
     """A problem that holds the sector back (reference P-n)."""
 
-    __table_args__ = (UniqueConstraint("mesa_id", "number"),)
+    __table_args__ = (
+        UniqueConstraint("mesa_id", "number"),
+        # the matrix's and the agenda's lists (bot.core.sections), each by its status
+        Index("ix_bottleneck_mesa_status", "mesa_id", "status"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     mesa_id: int = Field(foreign_key="mesa.id", index=True)
@@ -138,7 +142,11 @@ class Bottleneck(SQLModel, table=True):
 class Action(SQLModel, table=True):
     """A step promised to remove a bottleneck (reference A-n)."""
 
-    __table_args__ = (UniqueConstraint("mesa_id", "number"),)
+    __table_args__ = (
+        UniqueConstraint("mesa_id", "number"),
+        # the agenda's lists: overdue, due, blocked, awaiting confirmation
+        Index("ix_action_mesa_status_due", "mesa_id", "status", "due_on"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     mesa_id: int = Field(foreign_key="mesa.id", index=True)
