@@ -108,7 +108,7 @@ async def gather(s: AsyncSession, *, mesa: Mesa, role: Role, target: MesaSession
         ("queue", sections.QUEUE, sections.BY_PRIORITY),
     ):
         shown[name], total = await sections.bottlenecks(s, mesa_id, where, order)
-        more[name] = total - len(shown[name])
+        more[name] = max(0, total - len(shown[name]))
     ids = [b.id for rows in shown.values() for b in rows]
     lists: dict[str, list[Any]] = {"open": list(await s.exec(
         sections.columns(Action)
@@ -134,7 +134,7 @@ async def gather(s: AsyncSession, *, mesa: Mesa, role: Role, target: MesaSession
          .order_by(col(Action.number))),
     ):
         lists[name], total = await sections.first(s, query)
-        more[name] = total - len(lists[name])
+        more[name] = max(0, total - len(lists[name]))
     # Every action shown becomes a view once, whichever lists it is in.
     rows = {a.id: a for group in lists.values() for a in group}
     views = dict(zip(rows, await directory.actions(s, list(rows.values()), today=today),

@@ -19,7 +19,7 @@ from sqlmodel import col, select
 
 from bot.core.agenda import gather, shorten
 from bot.core.audit import jsonable
-from bot.core.context import UseCases
+from bot.core.context import UseCases, locked
 from bot.core.enums import Audience, Role, SessionKind, SessionStatus
 from bot.core.notices import notify_once
 from bot.core.views import Agenda
@@ -77,11 +77,14 @@ class AgendaDelivery(UseCases):
         if whole is None or whole.session is None:
             return 0
         async with self.db.write() as s:
-            session = (await s.exec(_next_regular(mesa_id, now))).first()
-            # The session it was compiled for may have moved or been cancelled since:
-            # then the next look compiles the agenda again.
+            mesa = (await s.exec(select(Mesa).where(Mesa.id == mesa_id))).one()
+            # Locked, so two processes queue and store it once (on PostgreSQL too).
+            session = (await s.exec(locked(_next_regular(mesa_id, now)))).first()
+            # The session it was compiled for may have moved or been cancelled since, or
+            # its lead changed: then the next look compiles the agenda again.
             if session is None or session.number != whole.session.number \
-                    or session.starts_at != whole.session.starts_at:
+                    or session.starts_at != whole.session.starts_at \
+                    or now < session.starts_at - lead(mesa):
                 return 0
             assert session.id is not None
             keys = [dedupe_key(session.id, audience) for audience in AUDIENCES]

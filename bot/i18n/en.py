@@ -248,8 +248,8 @@ MESSAGES: dict[str, str] = {
     "agenda.out_of_focus_item": "{ref} “{title}” · {why}",
     # the agenda's documents: the whole matrix (HTML, Markdown) and the invitation (.ics)
     "agenda.as_sent": "As it was sent to the team and the group on {when}.",
-    "doc.attached": "Attached: the whole matrix (HTML to print, and Markdown) and the invitation to the session (.ics).",
-    "doc.attached_no_session": "Attached: the whole matrix (HTML to print, and Markdown).",
+    "doc.attached": "Attached: the matrix (HTML to print, and Markdown) and the invitation to the session (.ics).",
+    "doc.attached_no_session": "Attached: the matrix (HTML to print, and Markdown).",
     "doc.file": "agenda-{mesa}-session-{number}",
     "doc.file_preview": "agenda-{mesa}-{day}",
     "doc.compiled": "Compiled on {when}.",

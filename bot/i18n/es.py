@@ -248,8 +248,8 @@ MESSAGES: dict[str, str] = {
     "agenda.out_of_focus_item": "{ref} «{title}» · {why}",
     # the agenda's documents: the whole matrix (HTML, Markdown) and the invitation (.ics)
     "agenda.as_sent": "Tal como se envió al equipo y al grupo el {when}.",
-    "doc.attached": "Adjuntos: la matriz completa (HTML para imprimir, y Markdown) y la invitación a la sesión (.ics).",
-    "doc.attached_no_session": "Adjunta: la matriz completa (HTML para imprimir, y Markdown).",
+    "doc.attached": "Adjuntos: la matriz (HTML para imprimir, y Markdown) y la invitación a la sesión (.ics).",
+    "doc.attached_no_session": "Adjunta: la matriz (HTML para imprimir, y Markdown).",
     "doc.file": "agenda-{mesa}-sesion-{number}",
     "doc.file_preview": "agenda-{mesa}-{day}",
     "doc.compiled": "Compilada el {when}.",

@@ -124,4 +124,4 @@ async def test_the_documents_are_in_the_readers_language(
     assert "<h2>7. Requests kept out of focus</h2>" in page
     assert "<h3>P-1 “Registro lento”</h3>" in page  # quoted as English quotes
     assert "it asks for a subsidy or tax break" in page
-    assert reply.lines[-1].text.startswith("Attached: the whole matrix")
+    assert reply.lines[-1].text.startswith("Attached: the matrix")
